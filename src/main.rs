@@ -31,7 +31,11 @@ struct AppArgs {
 }
 
 fn parse_app_args(args: &[String]) -> Result<Option<AppArgs>, String> {
-    let mut a = AppArgs { config: "/etc/fmon/sensor.yaml".into(), eve: None, check_only: false };
+    let mut a = AppArgs {
+        config: "/etc/fmon/sensor.yaml".into(),
+        eve: None,
+        check_only: false,
+    };
     let mut it = args.iter();
     while let Some(s) = it.next() {
         match s.as_str() {

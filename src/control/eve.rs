@@ -21,19 +21,27 @@ impl EveWriter {
     /// Opens (appends to) `path`, creating its folder if needed.
     pub fn open(path: &Path) -> Result<EveWriter, String> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| format!("outputs.eve.path: cannot create {}: {e}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("outputs.eve.path: cannot create {}: {e}", dir.display()))?;
         }
         let f = OpenOptions::new()
             .create(true)
             .append(true)
             .open(path)
             .map_err(|e| format!("outputs.eve.path: cannot open {}: {e}", path.display()))?;
-        Ok(EveWriter { out: BufWriter::with_capacity(1 << 20, f), last_flush: Instant::now(), lines: 0, write_errors: 0, reported: false })
+        Ok(EveWriter {
+            out: BufWriter::with_capacity(1 << 20, f),
+            last_flush: Instant::now(),
+            lines: 0,
+            write_errors: 0,
+            reported: false,
+        })
     }
 
     /// Writes one event line.
     pub fn write<T: Serialize>(&mut self, ev: &T) {
-        let r = serde_json::to_writer(&mut self.out, ev).and_then(|_| self.out.write_all(b"\n").map_err(serde_json::Error::io));
+        let r = serde_json::to_writer(&mut self.out, ev)
+            .and_then(|_| self.out.write_all(b"\n").map_err(serde_json::Error::io));
         match r {
             Ok(()) => self.lines += 1,
             Err(e) => self.error(&e.to_string()),
@@ -44,7 +52,9 @@ impl EveWriter {
         self.write_errors += 1;
         if !self.reported {
             self.reported = true;
-            eprintln!("fmon-dpdk: cannot write events: {e} (counted in stats.control.eve_write_errors)");
+            eprintln!(
+                "fmon-dpdk: cannot write events: {e} (counted in stats.control.eve_write_errors)"
+            );
         }
     }
 

@@ -11,7 +11,12 @@ impl Blocklists {
         Ok(Blocklists {})
     }
     pub fn reload(&mut self) {}
-    pub fn lookup(&self, _sha256: &[u8; 32], _md5: Option<&[u8; 16]>, _sha1: Option<&[u8; 20]>) -> Option<&str> {
+    pub fn lookup(
+        &self,
+        _sha256: &[u8; 32],
+        _md5: Option<&[u8; 16]>,
+        _sha1: Option<&[u8; 20]>,
+    ) -> Option<&str> {
         None
     }
     pub fn stats(&self) -> IntelStats {

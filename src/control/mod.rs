@@ -27,9 +27,16 @@ use virustotal::{Verdict, VtStatus};
 /// What workers send to the control lcore.
 pub enum ToControl {
     /// Finished files, and the worker's packet-time watermark: nothing it sends later is older.
-    Files { worker: usize, events: Vec<FileEvent>, watermark: Nanos },
+    Files {
+        worker: usize,
+        events: Vec<FileEvent>,
+        watermark: Nanos,
+    },
     /// A snapshot of the worker's counters.
-    Stats { worker: usize, stats: Box<EngineStats> },
+    Stats {
+        worker: usize,
+        stats: Box<EngineStats>,
+    },
     /// The worker has flushed everything and stopped.
     Done { worker: usize },
 }
@@ -174,7 +181,11 @@ impl Control {
     /// Takes one message from a worker.
     pub fn handle(&mut self, m: ToControl) {
         match m {
-            ToControl::Files { worker, events, watermark } => {
+            ToControl::Files {
+                worker,
+                events,
+                watermark,
+            } => {
                 for ev in events {
                     self.stats.file_events += 1;
                     let key = (ev.ts, 0u8, ev.flow_id, ev.seq as u64);
@@ -247,7 +258,8 @@ impl Control {
     }
 
     fn vt_eligible(&self, ev: &FileEvent) -> bool {
-        self.vt.is_some() && (self.cfg.virustotal.lookup == Which::All || ev.category.is_dangerous())
+        self.vt.is_some()
+            && (self.cfg.virustotal.lookup == Which::All || ev.category.is_dangerous())
     }
 
     fn should_log(&self, ev: &FileEvent, rank: u8) -> bool {
@@ -261,7 +273,10 @@ impl Control {
 
     /// A file in packet-time order: rank it, look it up, log it, correlate it.
     fn file(&mut self, ev: Box<FileEvent>) {
-        let listed = self.intel.lookup(&ev.sha256, ev.md5.as_ref(), ev.sha1.as_ref()).map(str::to_string);
+        let listed = self
+            .intel
+            .lookup(&ev.sha256, ev.md5.as_ref(), ev.sha1.as_ref())
+            .map(str::to_string);
         let mut verdict = None;
         let mut pending = false;
         if self.vt_eligible(&ev) {
@@ -291,8 +306,17 @@ impl Control {
     fn rank_of(&self, ev: &FileEvent, v: Option<&Verdict>, listed: bool) -> u8 {
         let counts = v
             .filter(|v| matches!(v.status, VtStatus::Malicious | VtStatus::Clean))
-            .map(|v| rank::VtCounts { malicious: v.malicious, suspicious: v.suspicious });
-        rank::rank(ev.ftype, ev.category, counts, listed, self.cfg.virustotal.malicious_threshold)
+            .map(|v| rank::VtCounts {
+                malicious: v.malicious,
+                suspicious: v.suspicious,
+            });
+        rank::rank(
+            ev.ftype,
+            ev.category,
+            counts,
+            listed,
+            self.cfg.virustotal.malicious_threshold,
+        )
     }
 
     fn add_pending(&mut self, ev: Box<FileEvent>, logged: bool) {
@@ -313,10 +337,15 @@ impl Control {
 
     /// A verdict arrived: the update line (EVENTS.md) for every file waiting on this hash.
     fn apply_verdict(&mut self, sha: &[u8; 32], v: &Verdict) {
-        let Some(files) = self.pending.remove(sha) else { return };
+        let Some(files) = self.pending.remove(sha) else {
+            return;
+        };
         self.pending_order.retain(|s| s != sha);
         for p in files {
-            let listed = self.intel.lookup(&p.ev.sha256, p.ev.md5.as_ref(), p.ev.sha1.as_ref()).map(str::to_string);
+            let listed = self
+                .intel
+                .lookup(&p.ev.sha256, p.ev.md5.as_ref(), p.ev.sha1.as_ref())
+                .map(str::to_string);
             let r = self.rank_of(&p.ev, Some(v), listed.is_some());
             if p.logged || self.should_log(&p.ev, r) {
                 self.write_fileinfo(&p.ev, r, Some(v), listed.as_deref());
@@ -326,7 +355,13 @@ impl Control {
         }
     }
 
-    fn write_fileinfo(&mut self, ev: &FileEvent, rank: u8, vt: Option<&Verdict>, listed: Option<&str>) {
+    fn write_fileinfo(
+        &mut self,
+        ev: &FileEvent,
+        rank: u8,
+        vt: Option<&Verdict>,
+        listed: Option<&str>,
+    ) {
         let line = FileinfoLine {
             timestamp: format_eve(ev.ts),
             flow_id: ev.flow_id,
@@ -411,13 +446,18 @@ impl Control {
 
     /// Whether an interval stats event is due (live captures; a pcap run writes one at exit).
     pub fn stats_due(&self) -> bool {
-        !self.offline && self.last_stats.elapsed() >= Duration::from_nanos(self.cfg.outputs.stats.interval)
+        !self.offline
+            && self.last_stats.elapsed() >= Duration::from_nanos(self.cfg.outputs.stats.interval)
     }
 
     /// Writes a `stats` event with every counter.
     pub fn write_stats(&mut self, cap: &CaptureStats) {
         self.last_stats = Instant::now();
-        let ts = if self.offline { self.order.newest().max(self.last_stats_ts) } else { wall_now() };
+        let ts = if self.offline {
+            self.order.newest().max(self.last_stats_ts)
+        } else {
+            wall_now()
+        };
         self.last_stats_ts = ts;
         self.stats.eve_lines = self.eve.lines;
         self.stats.eve_write_errors = self.eve.write_errors;
@@ -435,15 +475,35 @@ impl Control {
             let queues: serde_json::Map<String, serde_json::Value> = cap
                 .dispatch
                 .iter()
-                .map(|q| (format!("worker_{}", q.worker), serde_json::to_value(q).unwrap_or_default()))
+                .map(|q| {
+                    (
+                        format!("worker_{}", q.worker),
+                        serde_json::to_value(q).unwrap_or_default(),
+                    )
+                })
                 .collect();
             obj.insert("dispatch".into(), serde_json::Value::Object(queues));
             let vt = self.vt.as_ref().map(|v| v.stats()).unwrap_or_default();
-            obj.insert("virustotal".into(), serde_json::to_value(vt).unwrap_or_default());
-            obj.insert("intel".into(), serde_json::to_value(self.intel.stats()).unwrap_or_default());
-            obj.insert("ids".into(), serde_json::to_value(self.ids.stats()).unwrap_or_default());
-            obj.insert("correlation".into(), serde_json::to_value(self.correlator.stats()).unwrap_or_default());
-            obj.insert("control".into(), serde_json::to_value(&self.stats).unwrap_or_default());
+            obj.insert(
+                "virustotal".into(),
+                serde_json::to_value(vt).unwrap_or_default(),
+            );
+            obj.insert(
+                "intel".into(),
+                serde_json::to_value(self.intel.stats()).unwrap_or_default(),
+            );
+            obj.insert(
+                "ids".into(),
+                serde_json::to_value(self.ids.stats()).unwrap_or_default(),
+            );
+            obj.insert(
+                "correlation".into(),
+                serde_json::to_value(self.correlator.stats()).unwrap_or_default(),
+            );
+            obj.insert(
+                "control".into(),
+                serde_json::to_value(&self.stats).unwrap_or_default(),
+            );
         }
         let line = serde_json::json!({
             "timestamp": format_eve(ts),
@@ -461,7 +521,11 @@ impl Control {
         self.release(true);
         if self.offline {
             let wait = Duration::from_nanos(self.cfg.virustotal.exit_wait);
-            let answers = self.vt.as_mut().map(|vt| vt.drain(wait)).unwrap_or_default();
+            let answers = self
+                .vt
+                .as_mut()
+                .map(|vt| vt.drain(wait))
+                .unwrap_or_default();
             for (sha, v) in answers {
                 self.apply_verdict(&sha, &v);
             }
@@ -471,8 +535,14 @@ impl Control {
         self.write_stats(cap);
         self.eve.flush();
         if self.eve.write_errors > 0 {
-            return Err(format!("{} event lines could not be written", self.eve.write_errors));
+            return Err(format!(
+                "{} event lines could not be written",
+                self.eve.write_errors
+            ));
         }
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -16,6 +16,7 @@ pub struct Reorder<T> {
     watermarks: Vec<u64>,
     live: bool,
     max_held: usize,
+    newest: u64,
     pub forced: u64,
 }
 
@@ -23,7 +24,14 @@ const LIVE_HOLD: Duration = Duration::from_secs(1);
 
 impl<T> Reorder<T> {
     pub fn new(workers: usize, live: bool, max_held: usize) -> Self {
-        Reorder { held: BTreeMap::new(), watermarks: vec![0; workers.max(1)], live, max_held, forced: 0 }
+        Reorder {
+            held: BTreeMap::new(),
+            watermarks: vec![0; workers.max(1)],
+            live,
+            max_held,
+            newest: 0,
+            forced: 0,
+        }
     }
 
     pub fn push(&mut self, key: Key, item: T) {
@@ -35,6 +43,7 @@ impl<T> Reorder<T> {
         if let Some(m) = self.watermarks.get_mut(w) {
             *m = (*m).max(ts);
         }
+        self.newest = self.newest.max(ts);
     }
 
     /// Marks worker `w` finished: it holds nothing back any more.
@@ -46,7 +55,7 @@ impl<T> Reorder<T> {
 
     /// The newest packet time any worker reported.
     pub fn newest(&self) -> u64 {
-        self.watermarks.iter().copied().filter(|&w| w != u64::MAX).max().unwrap_or(0)
+        self.newest
     }
 
     pub fn len(&self) -> usize {
@@ -62,7 +71,9 @@ impl<T> Reorder<T> {
         let min = self.watermarks.iter().copied().min().unwrap_or(0);
         loop {
             let over = self.held.len() > self.max_held;
-            let Some(entry) = self.held.first_entry() else { break };
+            let Some(entry) = self.held.first_entry() else {
+                break;
+            };
             let k = *entry.key();
             let old = self.live && entry.get().1.elapsed() >= LIVE_HOLD;
             if k.0 < min || old || over {
@@ -101,6 +112,7 @@ mod tests {
         r.done(1);
         r.release(&mut out);
         assert_eq!(out, vec!["b", "a"]);
+        assert_eq!(r.newest(), 20);
     }
 
     #[test]

@@ -26,7 +26,13 @@ pub struct VtCounts {
 pub const MALICIOUS: u8 = 100;
 
 /// Rank of a file.
-pub fn rank(ftype: FileType, category: Category, vt: Option<VtCounts>, blocklisted: bool, threshold: u32) -> u8 {
+pub fn rank(
+    ftype: FileType,
+    category: Category,
+    vt: Option<VtCounts>,
+    blocklisted: bool,
+    threshold: u32,
+) -> u8 {
     if blocklisted {
         return MALICIOUS;
     }
@@ -57,12 +63,29 @@ mod tests {
 
     #[test]
     fn scale() {
-        let vt = |m, s| Some(VtCounts { malicious: m, suspicious: s });
+        let vt = |m, s| {
+            Some(VtCounts {
+                malicious: m,
+                suspicious: s,
+            })
+        };
         assert_eq!(rank(FileType::Text, Category::Other, None, true, 1), 100);
-        assert_eq!(rank(FileType::Exe, Category::Executable, vt(3, 0), false, 3), 100);
-        assert_eq!(rank(FileType::Exe, Category::Executable, vt(2, 0), false, 3), 90);
-        assert_eq!(rank(FileType::Pdf, Category::Document, vt(0, 1), false, 1), 80);
-        assert_eq!(rank(FileType::Exe, Category::Executable, vt(0, 0), false, 1), 60);
+        assert_eq!(
+            rank(FileType::Exe, Category::Executable, vt(3, 0), false, 3),
+            100
+        );
+        assert_eq!(
+            rank(FileType::Exe, Category::Executable, vt(2, 0), false, 3),
+            90
+        );
+        assert_eq!(
+            rank(FileType::Pdf, Category::Document, vt(0, 1), false, 1),
+            80
+        );
+        assert_eq!(
+            rank(FileType::Exe, Category::Executable, vt(0, 0), false, 1),
+            60
+        );
         assert_eq!(rank(FileType::Docm, Category::Document, None, false, 1), 55);
         assert_eq!(rank(FileType::Zip, Category::Archive, None, false, 1), 30);
         assert_eq!(rank(FileType::Html, Category::Other, None, false, 1), 10);

@@ -62,7 +62,9 @@ pub struct WorkerStats {
 
 impl WorkerStats {
     pub fn new(workers: usize) -> Self {
-        WorkerStats { latest: vec![EngineStats::default(); workers.max(1)] }
+        WorkerStats {
+            latest: vec![EngineStats::default(); workers.max(1)],
+        }
     }
 
     pub fn set(&mut self, w: usize, s: EngineStats) {

@@ -14,13 +14,18 @@ impl Eal {
     pub fn init(args: &[String]) -> Result<(Eal, Vec<String>), String> {
         let cargs: Vec<CString> = args
             .iter()
-            .map(|a| CString::new(a.as_str()).map_err(|_| format!("argument with a NUL byte: {a:?}")))
+            .map(|a| {
+                CString::new(a.as_str()).map_err(|_| format!("argument with a NUL byte: {a:?}"))
+            })
             .collect::<Result<_, _>>()?;
         let mut argv: Vec<*mut c_char> = cargs.iter().map(|c| c.as_ptr() as *mut c_char).collect();
         argv.push(std::ptr::null_mut());
         let n = unsafe { dpdk_sys::rte_eal_init(cargs.len() as i32, argv.as_mut_ptr()) };
         if n < 0 {
-            return Err(format!("EAL initialisation failed: {}", super::last_error()));
+            return Err(format!(
+                "EAL initialisation failed: {}",
+                super::last_error()
+            ));
         }
         // rte_eal_init consumed args[1..=n] (it leaves "--" as the n-th when present).
         let mut rest: Vec<String> = args.iter().skip(n as usize + 1).cloned().collect();

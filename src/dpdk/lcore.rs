@@ -42,7 +42,10 @@ pub fn launch(id: u32, f: impl FnOnce() -> i32 + Send + 'static) -> Result<(), S
     if rc != 0 {
         // Not launched: take the job back so it is dropped.
         drop(unsafe { Box::from_raw(raw as *mut Job) });
-        return Err(format!("cannot launch on lcore {id}: {}", super::errno_string(rc)));
+        return Err(format!(
+            "cannot launch on lcore {id}: {}",
+            super::errno_string(rc)
+        ));
     }
     Ok(())
 }

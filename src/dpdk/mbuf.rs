@@ -27,7 +27,10 @@ impl Mempool {
             )
         };
         NonNull::new(p).map(Mempool).ok_or_else(|| {
-            format!("cannot create a pool of {n} mbufs: {} (give EAL more memory with -m)", super::last_error())
+            format!(
+                "cannot create a pool of {n} mbufs: {} (give EAL more memory with -m)",
+                super::last_error()
+            )
         })
     }
 
@@ -61,7 +64,10 @@ impl Mbuf {
     pub fn first_segment(&self) -> &[u8] {
         unsafe {
             let m = self.0.as_ptr();
-            std::slice::from_raw_parts(dpdk_sys::fmon_mbuf_data(m), dpdk_sys::fmon_mbuf_data_len(m) as usize)
+            std::slice::from_raw_parts(
+                dpdk_sys::fmon_mbuf_data(m),
+                dpdk_sys::fmon_mbuf_data_len(m) as usize,
+            )
         }
     }
 
@@ -83,7 +89,10 @@ impl Mbuf {
         while !m.is_null() && segs < 1024 {
             unsafe {
                 let len = dpdk_sys::fmon_mbuf_data_len(m) as usize;
-                scratch.extend_from_slice(std::slice::from_raw_parts(dpdk_sys::fmon_mbuf_data(m), len));
+                scratch.extend_from_slice(std::slice::from_raw_parts(
+                    dpdk_sys::fmon_mbuf_data(m),
+                    len,
+                ));
                 m = dpdk_sys::fmon_mbuf_next(m);
             }
             segs += 1;

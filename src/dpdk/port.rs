@@ -16,7 +16,9 @@ const RX_DESC: u16 = 1024;
 
 /// Symmetric Toeplitz key: 0x6d5a repeated makes hash(a->b) == hash(b->a).
 fn symmetric_key(len: usize) -> Vec<u8> {
-    (0..len).map(|i| if i % 2 == 0 { 0x6d } else { 0x5a }).collect()
+    (0..len)
+        .map(|i| if i % 2 == 0 { 0x6d } else { 0x5a })
+        .collect()
 }
 
 /// What a port is and how it was set up.
@@ -62,7 +64,10 @@ pub fn setup(id: u16, want_queues: u16, pool: Mempool) -> Result<PortInfo, Strin
         let mut info: dpdk_sys::rte_eth_dev_info = std::mem::zeroed();
         let rc = dpdk_sys::rte_eth_dev_info_get(id, &mut info);
         if rc != 0 {
-            return Err(format!("port {id}: cannot read device info: {}", super::errno_string(rc)));
+            return Err(format!(
+                "port {id}: cannot read device info: {}",
+                super::errno_string(rc)
+            ));
         }
         let mut name_buf = [0 as c_char; 256];
         dpdk_sys::rte_eth_dev_get_name_by_port(id, name_buf.as_mut_ptr());
@@ -70,13 +75,22 @@ pub fn setup(id: u16, want_queues: u16, pool: Mempool) -> Result<PortInfo, Strin
         let driver = cstr(info.driver_name);
 
         let rss_hf = info.flow_type_rss_offloads
-            & (RSS_IPV4 | RSS_FRAG_IPV4 | RSS_NONFRAG_IPV4_TCP | RSS_IPV6 | RSS_FRAG_IPV6 | RSS_NONFRAG_IPV6_TCP);
+            & (RSS_IPV4
+                | RSS_FRAG_IPV4
+                | RSS_NONFRAG_IPV4_TCP
+                | RSS_IPV6
+                | RSS_FRAG_IPV6
+                | RSS_NONFRAG_IPV6_TCP);
         let max_q = info.max_rx_queues.max(1);
         let rss = rss_hf != 0 && want_queues > 1 && max_q > 1;
         let queues = if rss { want_queues.min(max_q) } else { 1 };
 
         let mut conf: dpdk_sys::rte_eth_conf = std::mem::zeroed();
-        let mut key = symmetric_key(if info.hash_key_size > 0 { info.hash_key_size as usize } else { 40 });
+        let mut key = symmetric_key(if info.hash_key_size > 0 {
+            info.hash_key_size as usize
+        } else {
+            40
+        });
         if rss {
             conf.rxmode.mq_mode = dpdk_sys::rte_eth_rx_mq_mode_RTE_ETH_MQ_RX_RSS;
             conf.rx_adv_conf.rss_conf.rss_key = key.as_mut_ptr();
@@ -88,7 +102,10 @@ pub fn setup(id: u16, want_queues: u16, pool: Mempool) -> Result<PortInfo, Strin
         // driver-specific units, so live ports use the wall clock instead.
         let r = dpdk_sys::fmon_timestamp_register();
         if r < 0 {
-            return Err(format!("port {id}: cannot register the Rx timestamp field: {}", super::errno_string(r)));
+            return Err(format!(
+                "port {id}: cannot register the Rx timestamp field: {}",
+                super::errno_string(r)
+            ));
         }
         let timestamps = driver == "net_pcap";
         if info.rx_offload_capa & RX_OFFLOAD_SCATTER != 0 {
@@ -97,29 +114,55 @@ pub fn setup(id: u16, want_queues: u16, pool: Mempool) -> Result<PortInfo, Strin
         let tx_queues = if info.max_tx_queues > 0 { 1 } else { 0 };
         let rc = dpdk_sys::rte_eth_dev_configure(id, queues, tx_queues, &conf);
         if rc != 0 {
-            return Err(format!("port {id} ({name}): configure failed: {}", super::errno_string(rc)));
+            return Err(format!(
+                "port {id} ({name}): configure failed: {}",
+                super::errno_string(rc)
+            ));
         }
         let socket = dpdk_sys::rte_eth_dev_socket_id(id);
         let socket = if socket < 0 { 0 } else { socket as u32 };
         for q in 0..queues {
-            let rc = dpdk_sys::rte_eth_rx_queue_setup(id, q, RX_DESC, socket, std::ptr::null(), pool.as_ptr());
+            let rc = dpdk_sys::rte_eth_rx_queue_setup(
+                id,
+                q,
+                RX_DESC,
+                socket,
+                std::ptr::null(),
+                pool.as_ptr(),
+            );
             if rc != 0 {
-                return Err(format!("port {id} ({name}): rx queue {q} set-up failed: {}", super::errno_string(rc)));
+                return Err(format!(
+                    "port {id} ({name}): rx queue {q} set-up failed: {}",
+                    super::errno_string(rc)
+                ));
             }
         }
         if tx_queues > 0 {
             let rc = dpdk_sys::rte_eth_tx_queue_setup(id, 0, 512, socket, std::ptr::null());
             if rc != 0 {
-                return Err(format!("port {id} ({name}): tx queue set-up failed: {}", super::errno_string(rc)));
+                return Err(format!(
+                    "port {id} ({name}): tx queue set-up failed: {}",
+                    super::errno_string(rc)
+                ));
             }
         }
         let rc = dpdk_sys::rte_eth_dev_start(id);
         if rc != 0 {
-            return Err(format!("port {id} ({name}): start failed: {}", super::errno_string(rc)));
+            return Err(format!(
+                "port {id} ({name}): start failed: {}",
+                super::errno_string(rc)
+            ));
         }
         // Not every driver has a promiscuous mode (pcap files do not): ignore failure.
         let _ = dpdk_sys::rte_eth_promiscuous_enable(id);
-        Ok(PortInfo { id, name, driver, rx_queues: queues, rss, timestamps })
+        Ok(PortInfo {
+            id,
+            name,
+            driver,
+            rx_queues: queues,
+            rss,
+            timestamps,
+        })
     }
 }
 

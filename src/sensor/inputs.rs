@@ -13,7 +13,10 @@ pub struct Vdev {
 
 impl Vdev {
     pub fn opt(&self, k: &str) -> Option<&str> {
-        self.opts.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str())
+        self.opts
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -34,7 +37,10 @@ pub fn vdevs(eal_args: &[String]) -> Vec<Vdev> {
             let mut parts = spec.split(',');
             let name = parts.next().unwrap_or("").to_string();
             let opts = parts
-                .filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+                .filter_map(|kv| {
+                    kv.split_once('=')
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                })
                 .collect();
             out.push(Vdev { name, opts });
         }
@@ -53,16 +59,25 @@ pub struct Input {
 /// The input behind port `name` (its device name as EAL reports it).
 pub fn input_for(name: &str, vdevs: &[Vdev]) -> Result<Input, String> {
     let Some(v) = vdevs.iter().find(|v| v.name == name) else {
-        return Ok(Input { offline: false, linktype: LinkType::Ethernet });
+        return Ok(Input {
+            offline: false,
+            linktype: LinkType::Ethernet,
+        });
     };
     if let Some(path) = v.opt("rx_pcap") {
         let dlt = fmon::pcap::file_linktype(std::path::Path::new(path))
             .map_err(|e| format!("{name}: cannot read {path}: {e}"))?;
         let linktype = LinkType::from_dlt(dlt)
             .ok_or_else(|| format!("{name}: {path}: link type {dlt} is not supported"))?;
-        return Ok(Input { offline: true, linktype });
+        return Ok(Input {
+            offline: true,
+            linktype,
+        });
     }
-    Ok(Input { offline: false, linktype: LinkType::Ethernet })
+    Ok(Input {
+        offline: false,
+        linktype: LinkType::Ethernet,
+    })
 }
 
 #[cfg(test)]
@@ -72,8 +87,15 @@ mod tests {
     #[test]
     fn finds_vdevs_in_both_spellings() {
         let args: Vec<String> = [
-            "fmon-dpdk", "-l", "0-1", "--vdev", "net_pcap0,rx_pcap=/tmp/a.pcap", "--vdev=net_af_packet0,iface=eth0",
-            "--", "--vdev", "x",
+            "fmon-dpdk",
+            "-l",
+            "0-1",
+            "--vdev",
+            "net_pcap0,rx_pcap=/tmp/a.pcap",
+            "--vdev=net_af_packet0,iface=eth0",
+            "--",
+            "--vdev",
+            "x",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -83,7 +105,10 @@ mod tests {
         assert_eq!(v[0].name, "net_pcap0");
         assert_eq!(v[0].opt("rx_pcap"), Some("/tmp/a.pcap"));
         assert_eq!(v[1].opt("iface"), Some("eth0"));
-        assert_eq!(input_for("net_af_packet0", &v).unwrap().offline, false);
-        assert!(input_for("net_pcap0", &v).is_err(), "missing file must be an error");
+        assert!(!input_for("net_af_packet0", &v).unwrap().offline);
+        assert!(
+            input_for("net_pcap0", &v).is_err(),
+            "missing file must be an error"
+        );
     }
 }

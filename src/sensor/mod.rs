@@ -52,7 +52,11 @@ pub struct Shared {
 impl Shared {
     /// Oldest packet time that every RX lcore has dispatched up to.
     pub fn dispatched_watermark(&self) -> u64 {
-        self.rx_watermark.iter().map(|w| w.load(Ordering::Acquire)).min().unwrap_or(0)
+        self.rx_watermark
+            .iter()
+            .map(|w| w.load(Ordering::Acquire))
+            .min()
+            .unwrap_or(0)
     }
 
     pub fn pool_available(&self) -> u32 {
@@ -79,9 +83,15 @@ pub fn run(cfg: Config, eal_args: &[String]) -> Result<(), String> {
     let vdevs = inputs::vdevs(eal_args);
     let nports = port::count();
     if nports == 0 {
-        return Err("no ports: give a NIC (-a PCI) or a vdev (--vdev net_pcap0,rx_pcap=FILE)".into());
+        return Err(
+            "no ports: give a NIC (-a PCI) or a vdev (--vdev net_pcap0,rx_pcap=FILE)".into(),
+        );
     }
-    let roles = roles::Roles::plan(&lcore::worker_lcores(), cfg.capture.rx_lcores, cfg.capture.workers)?;
+    let roles = roles::Roles::plan(
+        &lcore::worker_lcores(),
+        cfg.capture.rx_lcores,
+        cfg.capture.workers,
+    )?;
     let nworkers = roles.engines();
     let qsize = cfg.capture.queue_size as usize;
 
@@ -109,7 +119,11 @@ pub fn run(cfg: Config, eal_args: &[String]) -> Result<(), String> {
             info.driver,
             info.rx_queues,
             if info.rss { ", symmetric RSS" } else { "" },
-            if info.timestamps { ", capture timestamps" } else { "" },
+            if info.timestamps {
+                ", capture timestamps"
+            } else {
+                ""
+            },
             if input.offline { ", pcap file" } else { "" }
         );
         infos.push(info);
@@ -141,7 +155,11 @@ pub fn run(cfg: Config, eal_args: &[String]) -> Result<(), String> {
     let mut rx_queues: Vec<Vec<(u16, u16, bool)>> = vec![Vec::new(); roles.rx.len()];
     for info in &infos {
         for q in 0..info.rx_queues {
-            let r = if info.rx_queues > 1 { q as usize } else { info.id as usize % roles.rx.len() };
+            let r = if info.rx_queues > 1 {
+                q as usize
+            } else {
+                info.id as usize % roles.rx.len()
+            };
             rx_queues[r].push((info.id, q, offline[info.id as usize]));
         }
     }
@@ -159,7 +177,12 @@ pub fn run(cfg: Config, eal_args: &[String]) -> Result<(), String> {
         } else {
             None
         };
-        let r = rx::RxLcore { index: i, queues: std::mem::take(&mut rx_queues[i]), shared: shared.clone(), worker: own };
+        let r = rx::RxLcore {
+            index: i,
+            queues: std::mem::take(&mut rx_queues[i]),
+            shared: shared.clone(),
+            worker: own,
+        };
         lcore::launch(lc, move || rx::run(r))?;
         launched.push(lc);
     }

@@ -20,7 +20,10 @@ impl Roles {
             if workers > 1 {
                 return Err(format!("capture.workers is {workers} but only one lcore besides the main one was given"));
             }
-            return Ok(Roles { rx: lcores.to_vec(), workers: Vec::new() });
+            return Ok(Roles {
+                rx: lcores.to_vec(),
+                workers: Vec::new(),
+            });
         }
         let rx = rx_lcores as usize;
         if rx >= lcores.len() {
@@ -30,14 +33,21 @@ impl Roles {
             ));
         }
         let rest = &lcores[rx..];
-        let n = if workers == 0 { rest.len() } else { workers as usize };
+        let n = if workers == 0 {
+            rest.len()
+        } else {
+            workers as usize
+        };
         if n > rest.len() {
             return Err(format!(
                 "capture.workers is {n} but only {} lcores are left after {rx} RX lcore(s)",
                 rest.len()
             ));
         }
-        Ok(Roles { rx: lcores[..rx].to_vec(), workers: rest[..n].to_vec() })
+        Ok(Roles {
+            rx: lcores[..rx].to_vec(),
+            workers: rest[..n].to_vec(),
+        })
     }
 
     /// Number of engines (at least one).
@@ -53,9 +63,27 @@ mod tests {
     #[test]
     fn plans() {
         assert!(Roles::plan(&[], 1, 0).is_err());
-        assert_eq!(Roles::plan(&[1], 1, 0).unwrap(), Roles { rx: vec![1], workers: vec![] });
-        assert_eq!(Roles::plan(&[1, 2, 3, 4], 1, 0).unwrap(), Roles { rx: vec![1], workers: vec![2, 3, 4] });
-        assert_eq!(Roles::plan(&[1, 2, 3, 4], 2, 1).unwrap(), Roles { rx: vec![1, 2], workers: vec![3] });
+        assert_eq!(
+            Roles::plan(&[1], 1, 0).unwrap(),
+            Roles {
+                rx: vec![1],
+                workers: vec![]
+            }
+        );
+        assert_eq!(
+            Roles::plan(&[1, 2, 3, 4], 1, 0).unwrap(),
+            Roles {
+                rx: vec![1],
+                workers: vec![2, 3, 4]
+            }
+        );
+        assert_eq!(
+            Roles::plan(&[1, 2, 3, 4], 2, 1).unwrap(),
+            Roles {
+                rx: vec![1, 2],
+                workers: vec![3]
+            }
+        );
         assert!(Roles::plan(&[1, 2], 2, 0).is_err());
         assert!(Roles::plan(&[1, 2], 1, 3).is_err());
         assert!(Roles::plan(&[1], 1, 2).is_err());

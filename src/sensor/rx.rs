@@ -38,7 +38,13 @@ pub fn run(mut rx: RxLcore) -> i32 {
     let mut states: Vec<QueueState> = rx
         .queues
         .iter()
-        .map(|&(port, queue, offline)| QueueState { port, queue, offline, finished: false, quiet_since: None })
+        .map(|&(port, queue, offline)| QueueState {
+            port,
+            queue,
+            offline,
+            finished: false,
+            quiet_since: None,
+        })
         .collect();
     let mut pkts: Vec<Mbuf> = Vec::with_capacity(burst as usize);
     let nworkers = sh.queues.len();
@@ -69,7 +75,11 @@ pub fn run(mut rx: RxLcore) -> i32 {
                     w.handle(m);
                     continue;
                 }
-                let lt = sh.linktypes.get(m.port() as usize).copied().unwrap_or(fmon::engine::LinkType::Ethernet);
+                let lt = sh
+                    .linktypes
+                    .get(m.port() as usize)
+                    .copied()
+                    .unwrap_or(fmon::engine::LinkType::Ethernet);
                 let h = flow_hash(lt, m.first_segment());
                 let wi = (h as usize) % nworkers;
                 match sh.queues[wi].push(m) {
@@ -104,7 +114,9 @@ pub fn run(mut rx: RxLcore) -> i32 {
                     enq[i] = 0;
                 }
                 if drop_[i] > 0 {
-                    sh.dispatch[i].dropped.fetch_add(drop_[i], Ordering::Relaxed);
+                    sh.dispatch[i]
+                        .dropped
+                        .fetch_add(drop_[i], Ordering::Relaxed);
                     drop_[i] = 0;
                 }
             }

@@ -42,7 +42,12 @@ impl Worker {
     #[inline]
     pub fn handle(&mut self, m: Mbuf) {
         let port = m.port() as usize;
-        let lt = self.shared.linktypes.get(port).copied().unwrap_or(fmon::engine::LinkType::Ethernet);
+        let lt = self
+            .shared
+            .linktypes
+            .get(port)
+            .copied()
+            .unwrap_or(fmon::engine::LinkType::Ethernet);
         let ts = packet_time(&self.shared, port, &m);
         let frame = m.frame(&mut self.scratch);
         self.engine.process(lt, frame, ts);
@@ -61,13 +66,20 @@ impl Worker {
         let wm = self.engine.now();
         if !self.events.is_empty() || wm != self.sent_watermark {
             let events = std::mem::take(&mut self.events);
-            self.send(ToControl::Files { worker: self.id, events, watermark: wm });
+            self.send(ToControl::Files {
+                worker: self.id,
+                events,
+                watermark: wm,
+            });
             self.sent_watermark = wm;
         }
         if force || self.last_stats.elapsed() >= STATS_EVERY {
             self.last_stats = Instant::now();
             let stats = Box::new(self.engine.stats());
-            self.send(ToControl::Stats { worker: self.id, stats });
+            self.send(ToControl::Stats {
+                worker: self.id,
+                stats,
+            });
         }
     }
 
@@ -79,7 +91,11 @@ impl Worker {
         if wm > self.sent_watermark {
             self.engine.take_events(&mut self.events);
             let events = std::mem::take(&mut self.events);
-            self.send(ToControl::Files { worker: self.id, events, watermark: wm });
+            self.send(ToControl::Files {
+                worker: self.id,
+                events,
+                watermark: wm,
+            });
             self.sent_watermark = wm;
         }
         if self.last_stats.elapsed() >= STATS_EVERY {
@@ -93,9 +109,16 @@ impl Worker {
         self.engine.take_events(&mut self.events);
         let events = std::mem::take(&mut self.events);
         let wm = self.engine.now();
-        self.send(ToControl::Files { worker: self.id, events, watermark: wm });
+        self.send(ToControl::Files {
+            worker: self.id,
+            events,
+            watermark: wm,
+        });
         let stats = Box::new(self.engine.stats());
-        self.send(ToControl::Stats { worker: self.id, stats });
+        self.send(ToControl::Stats {
+            worker: self.id,
+            stats,
+        });
         self.send(ToControl::Done { worker: self.id });
     }
 
