@@ -73,6 +73,7 @@ pub fn run(mut rx: RxLcore) -> i32 {
                 last_ts = last_ts.max(super::worker::packet_time(&sh, m.port() as usize, &m));
                 if let Some(w) = rx.worker.as_mut() {
                     w.handle(m);
+                    enq[0] += 1;
                     continue;
                 }
                 let lt = sh
