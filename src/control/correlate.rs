@@ -8,9 +8,11 @@
 //!   `window` of the new piece's span. If the group holds at least one file and one alert, the
 //!   whole group is written as a `correlation` event.
 //! - Repeats are not new evidence: the same sha256 on the same host with the same rank, or the
-//!   same alert (gid, sid) from the same remote host within the window, only widen the existing
-//!   piece (and count it) and write nothing. A different rank for a known sha256 (a VirusTotal
-//!   verdict arrived) updates the piece and is new evidence.
+//!   same alert (gid, sid) from the same remote host, within the window of the existing piece,
+//!   only widen that piece (and count it) and write nothing. Seen again outside the window, it
+//!   is a new sighting (a new piece). A different rank for a known sha256 (a VirusTotal verdict
+//!   arrived, whatever its timestamp) updates every piece of that sha256 and is new evidence:
+//!   the group around those pieces is written again.
 //! - Score: 100 when the group has a rank-100 file (it always has an alert). Otherwise
 //!   `min(99, max_rank * 3 / 5 + severity_points + extra)` where `severity_points` is 30, 20,
 //!   10 or 5 for the most severe alert's severity 1, 2, 3 or other, and `extra` is 2 for every
@@ -23,6 +25,19 @@
 //!   sid, remote).
 //!
 //! An empty `home_net` makes every address a home host.
+//!
+//! Example (one line in eve.json, wrapped here):
+//! ```json
+//! {"timestamp":"2026-12-03T14:01:00.000000+0000","event_type":"correlation","sensor":"sensor-1",
+//!  "correlation":{"host":"10.0.0.6","score":100,
+//!   "first_seen":"2026-12-03T14:00:00.000000+0000","last_seen":"2026-12-03T14:01:00.000000+0000",
+//!   "files":[{"sha256":"9f86d0…","type":"exe","category":"executable","rank":100,
+//!     "filename":"invoice.exe","app_proto":"http","remote_ip":"203.0.113.5",
+//!     "timestamp":"2026-12-03T14:00:00.000000+0000"}],
+//!   "alerts":[{"signature_id":2018959,"gid":1,
+//!     "signature":"ET POLICY PE EXE or DLL Windows file download HTTP","severity":1,
+//!     "remote_ip":"203.0.113.5","timestamp":"2026-12-03T14:01:00.000000+0000","count":1}]}}
+//! ```
 
 use crate::config::IdsCfg;
 use crate::control::ids::Alert;
@@ -139,6 +154,17 @@ fn hex(b: &[u8]) -> String {
         s.push(char::from(H[usize::from(x & 15)]));
     }
     s
+}
+
+/// Filenames kept at most this long (bytes).
+const MAX_FILENAME: usize = 512;
+
+fn clip(s: &str) -> String {
+    let mut end = s.len().min(MAX_FILENAME);
+    while end > 0 && !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.get(..end).unwrap_or("").to_string()
 }
 
 fn severity_points(sev: u32) -> u32 {
@@ -268,18 +294,35 @@ impl Correlator {
         let Some(h) = self.hosts.get_mut(&host) else {
             return Vec::new();
         };
+        let w = self.window;
         let mut span = Some((f.ts, f.ts));
-        if let Some(e) = h.files.iter_mut().find(|e| e.sha256 == f.sha256) {
+        let mut rank_changed: Option<(Nanos, Nanos)> = None;
+        for e in h.files.iter_mut().filter(|e| e.sha256 == f.sha256) {
+            if e.rank != f.rank {
+                e.rank = f.rank;
+                rank_changed = Some(
+                    rank_changed
+                        .map_or((e.first, e.last), |(a, b)| (a.min(e.first), b.max(e.last))),
+                );
+            }
+        }
+        let near_entry = h
+            .files
+            .iter_mut()
+            .find(|e| e.sha256 == f.sha256 && near(e.first, e.last, f.ts, f.ts, w));
+        if let Some(changed) = rank_changed {
+            // A verdict about a known file: new evidence, not a new sighting.
+            self.stats.rank_updates += 1;
+            if let Some(e) = near_entry {
+                e.first = e.first.min(f.ts);
+                e.last = e.last.max(f.ts);
+            }
+            span = Some(changed);
+        } else if let Some(e) = near_entry {
             e.first = e.first.min(f.ts);
             e.last = e.last.max(f.ts);
-            if e.rank == f.rank {
-                self.stats.file_repeats += 1;
-                span = None;
-            } else {
-                e.rank = f.rank;
-                self.stats.rank_updates += 1;
-                span = Some((e.first, e.last));
-            }
+            self.stats.file_repeats += 1;
+            span = None;
         } else {
             h.files.push(FileEntry {
                 first: f.ts,
@@ -288,7 +331,7 @@ impl Correlator {
                 ftype: f.ftype,
                 category: f.category,
                 rank: f.rank,
-                filename: f.filename,
+                filename: clip(&f.filename),
                 app_proto: f.app_proto,
                 remote_ip: f.remote_ip,
             });
@@ -577,6 +620,35 @@ mod tests {
         assert_eq!(c.hosts.len(), 2);
         assert!(!c.hosts.contains_key(&"10.0.0.5".parse::<IpAddr>().unwrap()));
         assert_eq!(c.lru.len(), 2);
+    }
+
+    #[test]
+    fn late_verdict_reemits_old_story_and_far_repeat_is_new_sighting() {
+        let mut c = corr();
+        c.add_file(file("10.0.0.5", T0, 1, 40), "s");
+        assert_eq!(
+            c.add_alert(&alert("1.1.1.1", "10.0.0.5", T0 + MIN, 9, 2), "s")
+                .len(),
+            1
+        );
+        // The VirusTotal verdict comes two hours later.
+        let ev = c.add_file(file("10.0.0.5", T0 + 120 * MIN, 1, 100), "s");
+        assert_eq!(ev.len(), 1);
+        assert_eq!(ev[0]["correlation"]["score"], 100);
+        assert_eq!(ev[0]["correlation"]["alerts"][0]["signature_id"], 9);
+        assert_eq!(ev[0]["correlation"]["last_seen"], format_eve(T0 + MIN));
+        // The same file downloaded again a day later, far from any alert: a new sighting.
+        assert!(c
+            .add_file(file("10.0.0.5", T0 + 1440 * MIN, 1, 100), "s")
+            .is_empty());
+        assert_eq!(c.stats().file_repeats, 0);
+        let ev = c.add_alert(&alert("1.1.1.1", "10.0.0.5", T0 + 1441 * MIN, 9, 2), "s");
+        assert_eq!(ev.len(), 1);
+        assert_eq!(ev[0]["correlation"]["files"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            ev[0]["correlation"]["first_seen"],
+            format_eve(T0 + 1440 * MIN)
+        );
     }
 
     #[test]

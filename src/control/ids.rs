@@ -157,7 +157,7 @@ pub struct IdsInputs {
 impl IdsInputs {
     /// A missing file is fine: it is waited for.
     pub fn new(inputs: &[IdsInput]) -> IdsInputs {
-        IdsInputs {
+        let mut ids = IdsInputs {
             inputs: inputs
                 .iter()
                 .map(|c| Input {
@@ -174,7 +174,12 @@ impl IdsInputs {
                 .collect(),
             chunk: vec![0u8; CHUNK],
             stats: IdsStats::default(),
+        };
+        // Open now, so `from: end` means the end at start-up.
+        for inp in ids.inputs.iter_mut() {
+            open_input(inp, &mut ids.stats);
         }
+        ids
     }
 
     /// Reads what was appended to every input since the last call (following rotation),
@@ -791,6 +796,27 @@ mod tests {
         assert_eq!(a.src_ip.to_string(), "10.0.0.5");
         assert_eq!(a.src_port, Some(80));
         assert_eq!(a.dest_port, Some(1234));
+    }
+
+    #[test]
+    fn suricata_fast_log_and_action_prefix() {
+        // Suricata fast.log: MM/DD/YYYY, same layout as Snort's alert_fast.
+        let a = alert(
+            IdsFormat::SnortFast,
+            "12/03/2026-14:00:00.123456  [**] [1:2100498:7] GPL ATTACK_RESPONSE id check returned root [**] [Classification: Potentially Bad Traffic] [Priority: 2] {TCP} 10.0.0.5:80 -> 10.0.0.6:1234",
+            0,
+        );
+        assert_eq!(a.ts, DEC3_2026);
+        // Snort 3 inline: an action before the first [**].
+        let a = alert(
+            IdsFormat::SnortFast,
+            r#"12/03-14:00:00.123456 [drop] [**] [1:3:1] "blocked" [**] [Priority: 1] {UDP} 10.0.0.5:53 -> 10.0.0.6:1234"#,
+            DEC3_2026,
+        );
+        assert_eq!(
+            (a.signature.as_str(), a.proto.as_str(), a.severity),
+            ("blocked", "UDP", 1)
+        );
     }
 
     #[test]
