@@ -415,3 +415,20 @@ fn correlation_output_is_deterministic() {
     };
     assert_eq!(run(), run());
 }
+
+#[test]
+fn directory_or_fifo_input_never_blocks_or_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("alerts.fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let mut ids = IdsInputs::new(&[
+        input(dir.path(), IdsFormat::SnortFast, FromWhere::Beginning),
+        input(&fifo, IdsFormat::SuricataEve, FromWhere::Beginning),
+    ]);
+    assert!(ids.poll(DEC3).is_empty());
+    assert!(ids.poll(DEC3).is_empty());
+    assert_eq!(ids.stats().not_regular, 6);
+    assert_eq!(ids.stats().opens, 0);
+}

@@ -22,7 +22,7 @@ use crate::time::{Nanos, NANOS_PER_SEC};
 use serde_json::{json, Map, Value};
 use std::fs::File;
 use std::net::IpAddr;
-use std::os::unix::fs::{FileExt, MetadataExt};
+use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
 use std::path::PathBuf;
 
 /// Longest alert line accepted (bytes, without the newline).
@@ -112,6 +112,8 @@ crate::counters! {
         truncations,
         /// Inputs opened (first open and every reopen after rotation).
         opens,
+        /// Open attempts on a path that is not a regular file (directory, FIFO, ...).
+        not_regular,
         /// Failed reads of an open input.
         read_errors,
         /// Bytes read.
@@ -204,10 +206,19 @@ impl IdsInputs {
 
 fn open_input(inp: &mut Input, stats: &mut IdsStats) -> bool {
     let first = std::mem::replace(&mut inp.first, false);
-    let Ok(f) = File::open(&inp.cfg.path) else {
+    // O_NONBLOCK: opening a FIFO must not wait for a writer.
+    let Ok(f) = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&inp.cfg.path)
+    else {
         return false;
     };
     let Ok(m) = f.metadata() else { return false };
+    if !m.is_file() {
+        stats.not_regular += 1;
+        return false;
+    }
     inp.dev = m.dev();
     inp.ino = m.ino();
     inp.pending.clear();
@@ -424,12 +435,14 @@ fn clip(s: &str) -> String {
 }
 
 fn proto_has_ports(proto: &str) -> bool {
-    matches!(proto, "TCP" | "UDP" | "SCTP")
+    ["TCP", "UDP", "SCTP"]
+        .iter()
+        .any(|p| proto.eq_ignore_ascii_case(p))
 }
 
+/// The protocol as the IDS printed it ("TCP", Suricata's "IPv6-ICMP", Snort 2's "PROTO:255").
 fn norm_proto(p: &str) -> String {
-    // Snort 2 prints unknown protocols as "PROTO:255".
-    clip(&p.trim().to_ascii_uppercase())
+    clip(p.trim())
 }
 
 /// Snort priority 0 means "no classification": Suricata's default severity 3.
