@@ -432,3 +432,100 @@ fn directory_or_fifo_input_never_blocks_or_fails() {
     assert_eq!(ids.stats().not_regular, 6);
     assert_eq!(ids.stats().opens, 0);
 }
+
+/// The whole control side: a file event from a worker (an internal host downloading an
+/// executable) plus an alert log naming that host gives an `alert` and a `correlation` line with
+/// both; a host with only an alert gets none.
+#[test]
+fn control_loop_writes_alert_and_correlation() {
+    use fmon::config::Config;
+    use fmon::control::stats::CaptureStats;
+    use fmon::control::{Control, ToControl};
+    use fmon::files::{FileEvent, FileMeta, FileState};
+
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("alert_fast.txt");
+    // One alert on 10.0.0.6 (which downloads the exe), one on 10.0.0.99 (which downloads nothing).
+    append(&log, SNORT3_FAST);
+    append(
+        &log,
+        "12/03-14:00:02.000000  [**] [1:2000001:1] ET SCAN probe [**] [Priority: 2] {TCP} 198.51.100.7:4444 -> 10.0.0.99:445\n",
+    );
+    let cfg = Config::parse(&format!(
+        "sensor: {{name: t}}\nids:\n  inputs:\n    - {{ path: {}, format: snort-fast, from: beginning }}\n  window: 10m\noutputs: {{eve: {{path: {}/eve.json}}}}\n",
+        log.display(),
+        dir.path().display()
+    ))
+    .unwrap();
+    let mut meta = FileMeta::new(AppProto::Http);
+    meta.filename = "invoice.exe".into();
+    let ev = FileEvent {
+        ts: DEC3 + 500_000_000,
+        flow_id: 7,
+        src: "203.0.113.5:80".parse().unwrap(),
+        dst: "10.0.0.6:49153".parse().unwrap(),
+        meta,
+        size: 4096,
+        state: FileState::Closed,
+        trunc_reason: None,
+        gaps: false,
+        sha256: [0x5a; 32],
+        md5: None,
+        sha1: None,
+        ftype: FileType::Exe,
+        category: Category::Executable,
+        stored: false,
+        seq: 0,
+    };
+    let mut ctl = Control::new(&cfg, 1, true).unwrap();
+    ctl.handle(ToControl::Files {
+        worker: 0,
+        events: vec![ev],
+        watermark: DEC3 + 600_000_000,
+    });
+    ctl.tick();
+    ctl.handle(ToControl::Done { worker: 0 });
+    ctl.finish(&CaptureStats::default()).unwrap();
+
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(dir.path().join("eve.json"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let of = |t: &str| {
+        lines
+            .iter()
+            .filter(|l| l["event_type"] == t)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(of("alert").len(), 2, "{lines:#?}");
+    let corr = of("correlation");
+    assert_eq!(corr.len(), 1, "{lines:#?}");
+    let k = &corr[0]["correlation"];
+    assert_eq!(k["host"], "10.0.0.6");
+    assert_eq!(k["files"][0]["filename"], "invoice.exe");
+    assert_eq!(k["files"][0]["sha256"], "5a".repeat(32));
+    assert_eq!(k["alerts"][0]["signature_id"], 2018959);
+    assert!(lines
+        .iter()
+        .all(|l| l["correlation"]["host"] != "10.0.0.99"));
+}
+
+#[test]
+fn poll_work_is_bounded_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("alert_fast.txt");
+    let n = fmon::control::ids::MAX_LINES_PER_POLL as usize + 500;
+    append(&p, &SNORT2_FAST.repeat(n));
+    let mut ids = IdsInputs::new(&[input(&p, IdsFormat::SnortFast, FromWhere::Beginning)]);
+    let first = ids.poll(DEC3).len();
+    assert!(first < n, "{first}");
+    assert!(ids.behind());
+    let mut total = first;
+    while ids.behind() {
+        total += ids.poll(DEC3).len();
+    }
+    assert_eq!(total, n);
+    assert!(ids.poll(DEC3).is_empty());
+    assert!(!ids.behind());
+}

@@ -154,6 +154,8 @@ pub struct IdsInputs {
     inputs: Vec<Input>,
     chunk: Vec<u8>,
     stats: IdsStats,
+    /// The last poll left unread bytes behind (its budget ran out).
+    behind: bool,
 }
 
 impl IdsInputs {
@@ -176,6 +178,7 @@ impl IdsInputs {
                 .collect(),
             chunk: vec![0u8; CHUNK],
             stats: IdsStats::default(),
+            behind: false,
         };
         // Open now, so `from: end` means the end at start-up.
         for inp in ids.inputs.iter_mut() {
@@ -188,10 +191,18 @@ impl IdsInputs {
     /// parses it and returns the alerts. Never blocks; bounded work per call.
     pub fn poll(&mut self, clock: Nanos) -> Vec<Alert> {
         let mut out = Vec::new();
+        let before = self.stats.budget_exhausted;
         for inp in self.inputs.iter_mut() {
             poll_input(inp, &mut self.chunk, clock, &mut self.stats, &mut out);
         }
+        self.behind = self.stats.budget_exhausted != before;
         out
+    }
+
+    /// Whether the last `poll` stopped early with bytes left to read (call `poll` again soon;
+    /// at the end of a pcap run, until this is false).
+    pub fn behind(&self) -> bool {
+        self.behind
     }
 
     pub fn stats(&self) -> IdsStats {
