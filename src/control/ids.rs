@@ -962,6 +962,43 @@ mod tests {
     }
 
     #[test]
+    fn every_prefix_and_byte_flip_is_safe() {
+        let lines = [
+            "12/03-14:00:00.123456  [**] [1:2100498:7] GPL ATTACK_RESPONSE id check returned root [**] [Classification: Potentially Bad Traffic] [Priority: 2] {TCP} 10.0.0.5:80 -> 10.0.0.6:1234",
+            r#"{ "seconds" : 1796306400, "timestamp" : "26/12/03-14:00:00.123456", "proto" : "TCP", "src_ap" : "[2001:db8::1]:80", "dst_ap" : "10.0.0.2:5", "rule" : "1:2:3", "priority" : 4294967296 }"#,
+            r#"{"timestamp":"2026-12-03T14:00:00.123456+0000","event_type":"alert","src_ip":"::1","dest_ip":"10.0.0.6","proto":"TCP","alert":{"signature_id":1}}"#,
+        ];
+        for l in lines {
+            let b = l.as_bytes();
+            for f in [
+                IdsFormat::SnortFast,
+                IdsFormat::Snort3Json,
+                IdsFormat::SuricataEve,
+            ] {
+                for i in 0..=b.len() {
+                    let _ = parse_line(f, &b[..i], DEC3_2026, "");
+                    let mut m = b.to_vec();
+                    if let Some(c) = m.get_mut(i) {
+                        *c ^= 0xa5;
+                    }
+                    let _ = parse_line(f, &m, u64::MAX, "");
+                }
+            }
+        }
+        // The bracketed IPv6 form and an oversized priority parse.
+        match parse_line(IdsFormat::Snort3Json, lines[1].as_bytes(), 0, "") {
+            LineResult::Alert(a) => {
+                assert_eq!(
+                    (a.src_ip.to_string(), a.src_port),
+                    ("2001:db8::1".into(), Some(80))
+                );
+                assert_eq!(a.severity, u32::MAX);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn to_eve_fields() {
         let a = alert(
             IdsFormat::SnortFast,
