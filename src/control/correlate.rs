@@ -652,6 +652,19 @@ mod tests {
     }
 
     #[test]
+    fn internal_alert_counts_for_both_hosts() {
+        let mut c = corr();
+        c.add_file(file("10.0.0.5", T0, 1, 50), "s");
+        c.add_file(file("10.0.0.6", T0, 2, 50), "s");
+        let ev = c.add_alert(&alert("10.0.0.5", "10.0.0.6", T0, 445, 1), "s");
+        assert_eq!(ev.len(), 2);
+        assert_eq!(ev[0]["correlation"]["host"], "10.0.0.5");
+        assert_eq!(ev[0]["correlation"]["alerts"][0]["remote_ip"], "10.0.0.6");
+        assert_eq!(ev[1]["correlation"]["host"], "10.0.0.6");
+        assert_eq!(ev[1]["correlation"]["alerts"][0]["remote_ip"], "10.0.0.5");
+    }
+
+    #[test]
     fn score_formula() {
         assert_eq!(score(&[100], &[4]), 100);
         assert_eq!(score(&[99], &[1]), 89);
