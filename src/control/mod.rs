@@ -517,7 +517,13 @@ impl Control {
     /// End of the run: every event out, the lookups still queued done within
     /// `virustotal.exit_wait` (pcap runs), the last stats, everything flushed.
     pub fn finish(&mut self, cap: &CaptureStats) -> Result<(), String> {
-        self.poll_ids();
+        // Read what the alert logs still hold (bounded per poll), then write everything.
+        for _ in 0..10_000 {
+            self.poll_ids();
+            if !self.ids.behind() {
+                break;
+            }
+        }
         self.release(true);
         if self.offline {
             let wait = Duration::from_nanos(self.cfg.virustotal.exit_wait);
