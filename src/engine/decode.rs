@@ -4,7 +4,7 @@
 //! Anything truncated or malformed is counted and skipped, never a panic.
 
 use crate::counters;
-use etherparse::{IpAuthHeaderSlice, Ipv4HeaderSlice, Ipv6FragmentHeaderSlice, Ipv6HeaderSlice};
+use etherparse::{IpAuthHeaderSlice, Ipv4HeaderSlice, Ipv6HeaderSlice};
 use etherparse::{Ipv6RawExtHeaderSlice, TcpHeaderSlice};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -315,15 +315,29 @@ fn decode_v4<'a>(ip: &'a [u8], st: &mut DecodeStats) -> Option<Packet<'a>> {
             return None;
         }
         st.ipv4_fragments += 1;
-        let f = Frag { id: u32::from(h.identification()), proto, offset: off, more: h.more_fragments(), data: payload };
-        return Some(Packet { src, dst, l4: L4::Fragment(f) });
+        let f = Frag {
+            id: u32::from(h.identification()),
+            proto,
+            offset: off,
+            more: h.more_fragments(),
+            data: payload,
+        };
+        return Some(Packet {
+            src,
+            dst,
+            l4: L4::Fragment(f),
+        });
     }
     if proto != 6 {
         st.non_tcp += 1;
         return None;
     }
     let t = decode_tcp(payload, st)?;
-    Some(Packet { src, dst, l4: L4::Tcp(t) })
+    Some(Packet {
+        src,
+        dst,
+        l4: L4::Tcp(t),
+    })
 }
 
 fn decode_v6<'a>(ip: &'a [u8], st: &mut DecodeStats) -> Option<Packet<'a>> {
@@ -357,7 +371,11 @@ fn decode_v6<'a>(ip: &'a [u8], st: &mut DecodeStats) -> Option<Packet<'a>> {
         match next {
             6 => {
                 let t = decode_tcp(p, st)?;
-                return Some(Packet { src, dst, l4: L4::Tcp(t) });
+                return Some(Packet {
+                    src,
+                    dst,
+                    l4: L4::Tcp(t),
+                });
             }
             // hop-by-hop, routing, destination options, mobility, HIP, shim6
             0 | 43 | 60 | 135 | 139 | 140 => {
@@ -377,14 +395,17 @@ fn decode_v6<'a>(ip: &'a [u8], st: &mut DecodeStats) -> Option<Packet<'a>> {
                 p = p.get(e.slice().len()..)?;
             }
             44 => {
-                let Ok(f) = Ipv6FragmentHeaderSlice::from_slice(p) else {
+                // Parsed by hand: etherparse 0.16's Ipv6FragmentHeaderSlice reads the offset and
+                // M bits in the wrong order (RFC 8200: 13-bit offset, 2 reserved bits, M last).
+                let (Some(fo), Some(id), Some(&nh)) = (be16(p, 2), p.get(4..8), p.first()) else {
                     st.truncated += 1;
                     return None;
                 };
                 let rest = p.get(8..)?;
-                let off = u32::from(f.fragment_offset().value()) * 8;
-                let more = f.more_fragments();
-                next = f.next_header().0;
+                let off = u32::from(fo & 0xfff8);
+                let more = fo & 1 != 0;
+                let id = u32::from_be_bytes([id[0], id[1], id[2], id[3]]);
+                next = nh;
                 if off == 0 && !more {
                     // atomic fragment: just a header
                     p = rest;
@@ -395,8 +416,18 @@ fn decode_v6<'a>(ip: &'a [u8], st: &mut DecodeStats) -> Option<Packet<'a>> {
                     return None;
                 }
                 st.ipv6_fragments += 1;
-                let fr = Frag { id: f.identification(), proto: next, offset: off, more, data: rest };
-                return Some(Packet { src, dst, l4: L4::Fragment(fr) });
+                let fr = Frag {
+                    id,
+                    proto: next,
+                    offset: off,
+                    more,
+                    data: rest,
+                };
+                return Some(Packet {
+                    src,
+                    dst,
+                    l4: L4::Fragment(fr),
+                });
             }
             _ => {
                 st.non_tcp += 1;

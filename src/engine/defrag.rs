@@ -66,7 +66,13 @@ pub struct Defrag {
 
 impl Defrag {
     pub fn new(memcap: u64) -> Self {
-        Defrag { map: HashMap::new(), used: 0, memcap, next_expire: 0, stats: DefragStats::default() }
+        Defrag {
+            map: HashMap::new(),
+            used: 0,
+            memcap,
+            next_expire: 0,
+            stats: DefragStats::default(),
+        }
     }
 
     /// Bytes currently buffered (with overheads).
@@ -109,7 +115,12 @@ impl Defrag {
     pub fn push(&mut self, src: IpAddr, dst: IpAddr, f: &Frag, ts: Nanos) -> Option<Vec<u8>> {
         self.stats.fragments += 1;
         self.expire(ts);
-        let key = FragKey { src, dst, id: f.id, proto: f.proto };
+        let key = FragKey {
+            src,
+            dst,
+            id: f.id,
+            proto: f.proto,
+        };
         let len = u32::try_from(f.data.len()).unwrap_or(u32::MAX);
         let end = f.offset.saturating_add(len);
         if end > MAX_DATAGRAM {
@@ -123,7 +134,13 @@ impl Defrag {
                 return None;
             }
             self.used += OVERHEAD;
-            let d = Datagram { pieces: BTreeMap::new(), total: None, first_ts: ts, charged: OVERHEAD, data: 0 };
+            let d = Datagram {
+                pieces: BTreeMap::new(),
+                total: None,
+                first_ts: ts,
+                charged: OVERHEAD,
+                data: 0,
+            };
             self.map.insert(key, d);
         }
         let d = self.map.get_mut(&key)?;
@@ -133,9 +150,11 @@ impl Defrag {
             match d.total {
                 Some(t) if t != end => bad = true,
                 _ => {
-                    let past = d.pieces.iter().next_back().is_some_and(|(k, v)| {
-                        u64::from(*k) + v.len() as u64 > u64::from(end)
-                    });
+                    let past = d
+                        .pieces
+                        .iter()
+                        .next_back()
+                        .is_some_and(|(k, v)| u64::from(*k) + v.len() as u64 > u64::from(end));
                     if past {
                         bad = true;
                     } else {
@@ -153,7 +172,12 @@ impl Defrag {
         // Trim against what is there: first bytes win.
         let mut pieces: Vec<(u32, u32)> = Vec::new();
         let mut pos = f.offset;
-        let first_key = d.pieces.range(..=f.offset).next_back().map(|(k, _)| *k).unwrap_or(f.offset);
+        let first_key = d
+            .pieces
+            .range(..=f.offset)
+            .next_back()
+            .map(|(k, _)| *k)
+            .unwrap_or(f.offset);
         for (&k, v) in d.pieces.range(first_key..end) {
             let ke = k.saturating_add(v.len() as u32);
             if ke <= pos {
@@ -165,7 +189,9 @@ impl Defrag {
             let os = k.max(pos);
             let oe = ke.min(end);
             self.stats.overlaps += 1;
-            let new = f.data.get((os - f.offset) as usize..(oe - f.offset) as usize);
+            let new = f
+                .data
+                .get((os - f.offset) as usize..(oe - f.offset) as usize);
             let old = v.get((os - k) as usize..(oe - k) as usize);
             if new != old {
                 self.stats.overlap_conflicts += 1;
@@ -183,7 +209,10 @@ impl Defrag {
             self.drop_key(&key);
             return None;
         }
-        let add: u64 = pieces.iter().map(|(s, e)| u64::from(e - s) + OVERHEAD).sum();
+        let add: u64 = pieces
+            .iter()
+            .map(|(s, e)| u64::from(e - s) + OVERHEAD)
+            .sum();
         if self.used.saturating_add(add) > self.memcap {
             self.stats.memcap_drops += 1;
             return None;
@@ -216,7 +245,13 @@ mod tests {
     use super::*;
 
     fn fr(off: u32, more: bool, data: &[u8]) -> Frag<'_> {
-        Frag { id: 7, proto: 6, offset: off, more, data }
+        Frag {
+            id: 7,
+            proto: 6,
+            offset: off,
+            more,
+            data,
+        }
     }
     const A: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1));
     const B: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 2));

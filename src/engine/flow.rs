@@ -68,7 +68,8 @@ fn ip_words(ip: &IpAddr) -> (u64, u64) {
 pub fn flow_id(key: &FlowKey, first_ts: Nanos) -> u64 {
     let (a, av) = ip_words(&key.lo.ip());
     let (b, bv) = ip_words(&key.hi.ip());
-    let ports = (u64::from(key.lo.port()) << 16) | u64::from(key.hi.port()) | (av << 32) | (bv << 40);
+    let ports =
+        (u64::from(key.lo.port()) << 16) | u64::from(key.hi.port()) | (av << 32) | (bv << 40);
     let mut h = mix(a ^ 0x51_7cc1_b727_220a);
     h = mix(h ^ b);
     h = mix(h ^ ports);
@@ -124,7 +125,14 @@ pub struct Flow {
 }
 
 impl Flow {
-    pub fn new(key: FlowKey, id: u64, client: SocketAddr, server: SocketAddr, app: AppState, now: Nanos) -> Self {
+    pub fn new(
+        key: FlowKey,
+        id: u64,
+        client: SocketAddr,
+        server: SocketAddr,
+        app: AppState,
+        now: Nanos,
+    ) -> Self {
         Flow {
             key,
             id,
@@ -160,7 +168,14 @@ impl Default for FlowTable {
 
 impl FlowTable {
     pub fn new() -> Self {
-        FlowTable { map: HashMap::new(), slots: Vec::new(), free: Vec::new(), head: NIL, tail: NIL, stats: FlowStats::default() }
+        FlowTable {
+            map: HashMap::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            head: NIL,
+            tail: NIL,
+            stats: FlowStats::default(),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -263,8 +278,11 @@ impl FlowTable {
 
     /// Every flow index, in flow id order (deterministic).
     pub fn indices_by_id(&self) -> Vec<u32> {
-        let mut v: Vec<(u64, FlowKey, u32)> =
-            self.map.values().filter_map(|&i| self.get(i).map(|f| (f.id, f.key, i))).collect();
+        let mut v: Vec<(u64, FlowKey, u32)> = self
+            .map
+            .values()
+            .filter_map(|&i| self.get(i).map(|f| (f.id, f.key, i)))
+            .collect();
         v.sort_unstable();
         v.into_iter().map(|(_, _, i)| i).collect()
     }
@@ -295,7 +313,10 @@ mod tests {
     fn lru_order() {
         let mut t = FlowTable::new();
         let mk = |p: u16| {
-            let k = FlowKey::new(sa("1.1.1.1:1"), SocketAddr::new("2.2.2.2".parse().unwrap(), p));
+            let k = FlowKey::new(
+                sa("1.1.1.1:1"),
+                SocketAddr::new("2.2.2.2".parse().unwrap(), p),
+            );
             Flow::new(k, p as u64, k.lo, k.hi, AppState::Skip, 0)
         };
         let a = t.insert(mk(1));

@@ -26,8 +26,8 @@ use crate::time::{Nanos, NANOS_PER_SEC};
 use decode::{TcpSeg, L4};
 use flow::{AppState, Detect, Flow, FlowKey, FlowTable, DETECT_LEN};
 use reassembly::{Delivery, Limits, Stream, TcpStats};
-use std::net::{IpAddr, SocketAddr};
 use serde::Serialize;
+use std::net::{IpAddr, SocketAddr};
 
 /// Everything an engine needs to know, derived from sensor.yaml.
 #[derive(Clone, Debug)]
@@ -151,6 +151,20 @@ fn dir_of(i: usize) -> Dir {
     }
 }
 
+/// Counters touched while delivering (kept apart from [`TcpStats`], which the stream borrows).
+#[derive(Default)]
+struct NoParser {
+    bytes: u64,
+    flows: u64,
+}
+
+impl NoParser {
+    fn add_to(&self, t: &mut TcpStats) {
+        t.no_parser_bytes += self.bytes;
+        t.no_parser_flows += self.flows;
+    }
+}
+
 /// Hands one delivery of direction `dir` to the flow's parser, or to protocol detection.
 fn app_event(
     app: &mut AppState,
@@ -159,7 +173,7 @@ fn app_event(
     ev: Delivery,
     factory: &ParserFactory,
     pcfg: &ProtoConfig,
-    tcp: &mut TcpStats,
+    tcp: &mut NoParser,
 ) {
     let mut next_state: Option<AppState> = None;
     match app {
@@ -170,7 +184,7 @@ fn app_event(
         },
         AppState::Skip => {
             if let Delivery::Data(b) = ev {
-                tcp.no_parser_bytes += b.len() as u64;
+                tcp.bytes += b.len() as u64;
             }
         }
         AppState::Detecting(d) => {
@@ -181,7 +195,9 @@ fn app_event(
                     let old = d.len[di].min(DETECT_LEN);
                     if !d.done[di] {
                         let take = (DETECT_LEN - old).min(b.len());
-                        if let (Some(dst), Some(src)) = (d.buf[di].get_mut(old..old + take), b.get(..take)) {
+                        if let (Some(dst), Some(src)) =
+                            (d.buf[di].get_mut(old..old + take), b.get(..take))
+                        {
                             dst.copy_from_slice(src);
                         }
                         d.len[di] = old + take;
@@ -215,9 +231,12 @@ fn app_event(
                     d.done[di] = true;
                 }
             }
-            if next_state.is_none() && (d.done[0] || d.done[1]) && ((d.done[0] && d.done[1]) || d.seen >= DETECT_WAIT) {
-                tcp.no_parser_bytes += d.seen;
-                tcp.no_parser_flows += 1;
+            if next_state.is_none()
+                && (d.done[0] || d.done[1])
+                && ((d.done[0] && d.done[1]) || d.seen >= DETECT_WAIT)
+            {
+                tcp.bytes += d.seen;
+                tcp.flows += 1;
                 next_state = Some(AppState::Skip);
             }
         }
@@ -240,7 +259,11 @@ fn handle_segment(f: &mut Flow, di: usize, t: &TcpSeg, sh: &mut Shared) -> Outco
             return Outcome::Reset;
         }
         f.streams[di].skip(t.seq, t.syn(), t.fin(), t.payload.len(), sh.tcp);
-        return if f.streams[0].ended() && f.streams[1].ended() { Outcome::Fin } else { Outcome::Continue };
+        return if f.streams[0].ended() && f.streams[1].ended() {
+            Outcome::Fin
+        } else {
+            Outcome::Continue
+        };
     }
     if t.rst() {
         if !f.streams[di].rst_in_window(t.seq) {
@@ -260,24 +283,34 @@ fn handle_segment(f: &mut Flow, di: usize, t: &TcpSeg, sh: &mut Shared) -> Outco
         stats: &mut *sh.pstats,
     };
     let tcfg = &sh.cfg.tcp;
-    let mut lim = Limits { per_flow: tcfg.max_ooo_per_flow, memcap: tcfg.memcap, used: &mut *sh.ooo_used };
+    let mut lim = Limits {
+        per_flow: tcfg.max_ooo_per_flow,
+        memcap: tcfg.memcap,
+        used: &mut *sh.ooo_used,
+    };
     let app = &mut f.app;
     let (s0, s1) = f.streams.split_at_mut(1);
-    let (mine, peer): (&mut Stream, &mut Stream) = if di == 0 { (&mut s0[0], &mut s1[0]) } else { (&mut s1[0], &mut s0[0]) };
+    let (mine, peer): (&mut Stream, &mut Stream) = if di == 0 {
+        (&mut s0[0], &mut s1[0])
+    } else {
+        (&mut s1[0], &mut s0[0])
+    };
     let pcfg = &sh.cfg.proto;
     let factory = sh.factory;
     let tcp = &mut *sh.tcp;
     {
-        let mut tcp_local = TcpStats::default();
-        let mut out = |ev: Delivery| app_event(app, &mut cx, dir, ev, factory, pcfg, &mut tcp_local);
+        let mut tcp_local = NoParser::default();
+        let mut out =
+            |ev: Delivery| app_event(app, &mut cx, dir, ev, factory, pcfg, &mut tcp_local);
         mine.segment(t.seq, t.syn(), t.fin(), t.payload, tcp, &mut lim, &mut out);
-        tcp.add(&tcp_local);
+        tcp_local.add_to(tcp);
     }
     if t.has_ack() && peer.is_init() {
-        let mut tcp_local = TcpStats::default();
-        let mut out = |ev: Delivery| app_event(app, &mut cx, dir.flip(), ev, factory, pcfg, &mut tcp_local);
+        let mut tcp_local = NoParser::default();
+        let mut out =
+            |ev: Delivery| app_event(app, &mut cx, dir.flip(), ev, factory, pcfg, &mut tcp_local);
         peer.peer_ack(t.ack, tcp, &mut lim, &mut out);
-        tcp.add(&tcp_local);
+        tcp_local.add_to(tcp);
     }
     if matches!(f.app, AppState::Skip) {
         f.streams[0].clear(&mut lim);
@@ -305,7 +338,11 @@ fn end_flow(f: &mut Flow, how: StreamEnd, sh: &mut Shared) {
         stats: &mut *sh.pstats,
     };
     let tcfg = &sh.cfg.tcp;
-    let mut lim = Limits { per_flow: tcfg.max_ooo_per_flow, memcap: tcfg.memcap, used: &mut *sh.ooo_used };
+    let mut lim = Limits {
+        per_flow: tcfg.max_ooo_per_flow,
+        memcap: tcfg.memcap,
+        used: &mut *sh.ooo_used,
+    };
     let pcfg = &sh.cfg.proto;
     let factory = sh.factory;
     let tcp = &mut *sh.tcp;
@@ -313,12 +350,13 @@ fn end_flow(f: &mut Flow, how: StreamEnd, sh: &mut Shared) {
     if !matches!(app, AppState::Skip) {
         for (di, s) in f.streams.iter_mut().enumerate() {
             let dir = dir_of(di);
-            let mut tcp_local = TcpStats::default();
-            let mut out = |ev: Delivery| app_event(app, &mut cx, dir, ev, factory, pcfg, &mut tcp_local);
+            let mut tcp_local = NoParser::default();
+            let mut out =
+                |ev: Delivery| app_event(app, &mut cx, dir, ev, factory, pcfg, &mut tcp_local);
             if s.is_init() {
                 s.flush(tcp, &mut lim, &mut out);
             }
-            tcp.add(&tcp_local);
+            tcp_local.add_to(tcp);
         }
     }
     if let AppState::Parser(p) = app {
@@ -465,9 +503,7 @@ impl Engine {
             self.stats.tcp.midstream += 1;
             if pc.by_port(d.port()).is_some() {
                 (s, d)
-            } else if pc.by_port(s.port()).is_some() {
-                (d, s)
-            } else if s.port() < d.port() {
+            } else if pc.by_port(s.port()).is_some() || s.port() < d.port() {
                 (d, s)
             } else {
                 (s, d)
@@ -479,7 +515,8 @@ impl Engine {
         };
         let id = flow::flow_id(&key, ts);
         self.stats.flows.created += 1;
-        self.flows.insert(Flow::new(key, id, client, server, app, self.now))
+        self.flows
+            .insert(Flow::new(key, id, client, server, app, self.now))
     }
 
     fn run_timeouts(&mut self) {

@@ -127,6 +127,7 @@ impl Stream {
     }
 
     /// Handles one segment's payload. `syn`: the segment carries SYN (data starts at seq+1).
+    #[allow(clippy::too_many_arguments)]
     pub fn segment(
         &mut self,
         seq: u32,
@@ -193,11 +194,23 @@ impl Stream {
     }
 
     /// Buffers `data` at offset `at` (> next), trimmed against what is buffered (first wins).
-    fn insert(&mut self, at: u64, data: &[u8], st: &mut TcpStats, lim: &mut Limits, out: &mut dyn FnMut(Delivery)) {
+    fn insert(
+        &mut self,
+        at: u64,
+        data: &[u8],
+        st: &mut TcpStats,
+        lim: &mut Limits,
+        out: &mut dyn FnMut(Delivery),
+    ) {
         let end = at + data.len() as u64;
         let mut pieces: Vec<(u64, u64)> = Vec::new();
         let mut pos = at;
-        let first_key = self.ooo.range(..=at).next_back().map(|(k, _)| *k).unwrap_or(at);
+        let first_key = self
+            .ooo
+            .range(..=at)
+            .next_back()
+            .map(|(k, _)| *k)
+            .unwrap_or(at);
         for (&k, v) in self.ooo.range(first_key..end) {
             let ke = k + v.len() as u64;
             if ke <= pos {
@@ -295,7 +308,13 @@ impl Stream {
     }
 
     /// The peer acknowledged `ack`: bytes before it were sent; holes before it are lost.
-    pub fn peer_ack(&mut self, ack: u32, st: &mut TcpStats, lim: &mut Limits, out: &mut dyn FnMut(Delivery)) {
+    pub fn peer_ack(
+        &mut self,
+        ack: u32,
+        st: &mut TcpStats,
+        lim: &mut Limits,
+        out: &mut dyn FnMut(Delivery),
+    ) {
         if !self.init || self.ended {
             return;
         }
@@ -309,7 +328,13 @@ impl Stream {
             target = target.min(f);
         }
         while self.next_off < target {
-            let hole_end = self.ooo.keys().next().copied().unwrap_or(target).min(target);
+            let hole_end = self
+                .ooo
+                .keys()
+                .next()
+                .copied()
+                .unwrap_or(target)
+                .min(target);
             self.gap_to(hole_end, st, out);
             self.drain(lim, out);
         }
