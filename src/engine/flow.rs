@@ -30,18 +30,44 @@ counters! {
 }
 
 /// Canonical (unordered) 5-tuple: the lower endpoint first. TCP only, so no protocol field.
+/// Plain integers, so hashing and comparing are a few instructions on the hot path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FlowKey {
-    pub lo: SocketAddr,
-    pub hi: SocketAddr,
+    lo: u128,
+    hi: u128,
+    /// `lo_port << 16 | hi_port`
+    ports: u32,
+    v6: bool,
+}
+
+#[inline]
+fn ip_bits(ip: IpAddr) -> (u128, bool) {
+    match ip {
+        IpAddr::V4(a) => (u128::from(u32::from(a)), false),
+        IpAddr::V6(a) => (u128::from(a), true),
+    }
 }
 
 impl FlowKey {
+    #[inline]
     pub fn new(a: SocketAddr, b: SocketAddr) -> Self {
-        if a <= b {
-            FlowKey { lo: a, hi: b }
+        let (ai, v6) = ip_bits(a.ip());
+        let (bi, _) = ip_bits(b.ip());
+        let (ap, bp) = (a.port(), b.port());
+        if (ai, ap) <= (bi, bp) {
+            FlowKey {
+                lo: ai,
+                hi: bi,
+                ports: (u32::from(ap) << 16) | u32::from(bp),
+                v6,
+            }
         } else {
-            FlowKey { lo: b, hi: a }
+            FlowKey {
+                lo: bi,
+                hi: ai,
+                ports: (u32::from(bp) << 16) | u32::from(ap),
+                v6,
+            }
         }
     }
 }
@@ -53,26 +79,19 @@ fn mix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-fn ip_words(ip: &IpAddr) -> (u64, u64) {
-    match ip {
-        IpAddr::V4(a) => (u64::from(u32::from(*a)), 4),
-        IpAddr::V6(a) => {
-            let v = u128::from(*a);
-            ((v >> 64) as u64 ^ mix(v as u64), 6)
-        }
-    }
-}
-
 /// Stable flow id: a fixed hash of the canonical 5-tuple and the packet time of the flow's first
 /// packet, below 2^53 (exact in JSON) and never 0. Same on any worker, any run.
 pub fn flow_id(key: &FlowKey, first_ts: Nanos) -> u64 {
-    let (a, av) = ip_words(&key.lo.ip());
-    let (b, bv) = ip_words(&key.hi.ip());
-    let ports =
-        (u64::from(key.lo.port()) << 16) | u64::from(key.hi.port()) | (av << 32) | (bv << 40);
-    let mut h = mix(a ^ 0x51_7cc1_b727_220a);
-    h = mix(h ^ b);
-    h = mix(h ^ ports);
+    let mut h = mix(0x51_7cc1_b727_220a ^ u64::from(key.v6));
+    for w in [
+        (key.lo >> 64) as u64,
+        key.lo as u64,
+        (key.hi >> 64) as u64,
+        key.hi as u64,
+    ] {
+        h = mix(h ^ w);
+    }
+    h = mix(h ^ u64::from(key.ports));
     h = mix(h ^ first_ts);
     let id = h & ((1u64 << 53) - 1);
     if id == 0 {
@@ -307,17 +326,25 @@ mod tests {
         assert!(flow_id(&k, 5) < 1 << 53);
         let k6 = FlowKey::new(sa("[::1]:1"), sa("[::2]:2"));
         assert!(flow_id(&k6, 0) < 1 << 53);
+        assert_ne!(
+            FlowKey::new(sa("10.0.0.1:5"), sa("10.0.0.1:6")),
+            FlowKey::new(sa("10.0.0.1:6"), sa("10.0.0.1:7"))
+        );
+        assert_ne!(
+            FlowKey::new(sa("0.0.0.1:1"), sa("0.0.0.2:2")),
+            FlowKey::new(sa("[::1]:1"), sa("[::2]:2"))
+        );
     }
 
     #[test]
     fn lru_order() {
         let mut t = FlowTable::new();
         let mk = |p: u16| {
-            let k = FlowKey::new(
+            let (a, b) = (
                 sa("1.1.1.1:1"),
                 SocketAddr::new("2.2.2.2".parse().unwrap(), p),
             );
-            Flow::new(k, p as u64, k.lo, k.hi, AppState::Skip, 0)
+            Flow::new(FlowKey::new(a, b), p as u64, a, b, AppState::Skip, 0)
         };
         let a = t.insert(mk(1));
         let b = t.insert(mk(2));
