@@ -316,7 +316,8 @@ fn handle_segment(f: &mut Flow, di: usize, t: &TcpSeg, sh: &mut Shared) -> Outco
         f.streams[0].clear(&mut lim);
         f.streams[1].clear(&mut lim);
     }
-    if f.streams[0].ended() && f.streams[1].ended() {
+    if f.streams[0].fin_seen() && f.streams[1].fin_seen() {
+        // Both sides closed: holes still pending will not be filled.
         Outcome::Fin
     } else {
         Outcome::Continue
@@ -440,7 +441,24 @@ impl Engine {
         let idx = match self.flows.lookup(&key) {
             Some(i) => {
                 let closed = self.flows.get(i).is_some_and(|f| f.closed);
-                if !closed {
+                let new_syn = t.syn()
+                    && !t.has_ack()
+                    && self
+                        .flows
+                        .get(i)
+                        .is_some_and(|f| f.streams[0].is_new_syn(t.seq) || f.client != s);
+                if new_syn && !closed {
+                    // The client reconnects on the same 5-tuple before we saw the old one end.
+                    self.stats.flows.reused += 1;
+                    self.stats.flows.timed_out += 1;
+                    let now = self.now;
+                    let (flows, mut sh) = self.shared(now);
+                    if let Some(f) = flows.get_mut(i) {
+                        end_flow(f, StreamEnd::Timeout, &mut sh);
+                    }
+                    self.flows.remove(i);
+                    self.create(key, s, d, t, ts)
+                } else if !closed {
                     i
                 } else if t.syn() && !t.has_ack() {
                     self.flows.remove(i);

@@ -80,6 +80,8 @@ pub struct Stream {
     ooo_bytes: u64,
     fin_off: Option<u64>,
     ended: bool,
+    /// Sequence number of the SYN that started this direction, if seen.
+    syn_seq: Option<u32>,
 }
 
 impl Stream {
@@ -139,6 +141,9 @@ impl Stream {
         out: &mut dyn FnMut(Delivery),
     ) {
         let data_seq = if syn { seq.wrapping_add(1) } else { seq };
+        if syn && !self.init {
+            self.syn_seq = Some(seq);
+        }
         self.init_at(data_seq);
         if self.ended {
             if !payload.is_empty() {
@@ -385,6 +390,12 @@ impl Stream {
         *lim.used = lim.used.saturating_sub(self.ooo_bytes);
         self.ooo_bytes = 0;
         self.ooo.clear();
+    }
+
+    /// Whether a SYN with this sequence number starts a new connection on this 5-tuple (it is
+    /// not a retransmission of the SYN that started this one).
+    pub fn is_new_syn(&self, seq: u32) -> bool {
+        self.init && self.syn_seq != Some(seq)
     }
 
     /// Whether an RST with this sequence number is plausible for this direction.

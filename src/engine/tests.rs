@@ -983,3 +983,42 @@ fn hostile_frames_never_panic() {
     assert_eq!(st.decode.non_ip, 1);
     assert_eq!(st.decode.non_tcp, 1);
 }
+
+#[test]
+fn new_syn_on_live_flow_starts_new_flow() {
+    let (mut e, log) = engine();
+    let mut c = Conn::new(40000, 80, 1000, 5000);
+    c.handshake(&mut e, SEC);
+    c.c_send(&mut e, b"GET /1", 0, SEC);
+    // the same SYN again is a retransmission
+    e.process(
+        LinkType::Ethernet,
+        &f4(C, 40000, S, 80, 1000, 0, SYN, b""),
+        SEC,
+    );
+    assert_eq!(e.stats().flows.created, 1);
+    let mut c2 = Conn::new(40000, 80, 777_777, 9000);
+    c2.handshake(&mut e, 2 * SEC);
+    c2.c_send(&mut e, b"GET /2", 0, 2 * SEC);
+    let st = e.stats();
+    assert_eq!(st.flows.created, 2);
+    assert_eq!(st.flows.reused, 1);
+    assert_eq!(bytes(&log, Dir::ToServer), b"GET /1GET /2");
+    assert!(ends(&log).contains(&Ev::Finish(StreamEnd::Timeout)));
+}
+
+#[test]
+fn both_fins_with_hole_pending_gap_then_finish() {
+    let (mut e, log) = engine();
+    let mut c = Conn::new(40000, 80, 1000, 5000);
+    c.handshake(&mut e, SEC);
+    c.c_send(&mut e, REQ, 0, SEC);
+    // server: [0, 10) lost, [10, ..) + FIN seen, then client FIN without acking the data
+    e.process(LinkType::Ethernet, &c.s_at(10, &RESP[10..], FIN), SEC);
+    let p = f4(C, 40000, S, 80, c.cseq, c.sseq, FIN, b"");
+    e.process(LinkType::Ethernet, &p, SEC);
+    assert_eq!(gaps(&log, Dir::ToClient), vec![10]);
+    assert_eq!(&bytes(&log, Dir::ToClient)[10..], &RESP[10..]);
+    assert_eq!(ends(&log).last(), Some(&Ev::Finish(StreamEnd::Fin)));
+    assert_eq!(e.stats().flows.ended_fin, 1);
+}
