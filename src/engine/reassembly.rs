@@ -65,8 +65,11 @@ pub struct Limits<'a> {
     pub used: &'a mut u64,
 }
 
-/// Largest distance ahead of the expected byte accepted for a segment or an ACK.
-pub const MAX_WINDOW: i64 = 1 << 30;
+/// Largest distance ahead of the expected byte accepted for a segment (or behind it for an RST).
+pub const MAX_WINDOW: i64 = 1 << 26;
+/// An ACK declares bytes lost only up to this far past the highest byte seen in the stream
+/// (challenge ACKs and stale ACKs carry arbitrary numbers).
+pub const MAX_ACK_AHEAD: u64 = 1 << 20;
 
 /// One direction of a TCP connection.
 #[derive(Default)]
@@ -82,6 +85,10 @@ pub struct Stream {
     ended: bool,
     /// Sequence number of the SYN that started this direction, if seen.
     syn_seq: Option<u32>,
+    /// Highest stream offset seen in a segment (delivered, buffered or not).
+    high: u64,
+    /// Highest offset the peer acknowledged (0: none).
+    acked: u64,
 }
 
 impl Stream {
@@ -161,6 +168,9 @@ impl Stream {
             st.fins += 1;
             self.fin_off = Some(end as u64);
         }
+        if end > self.high as i64 {
+            self.high = end as u64;
+        }
         if let Some(f) = self.fin_off {
             if !payload.is_empty() && end > f as i64 {
                 st.data_after_fin += 1;
@@ -184,6 +194,10 @@ impl Stream {
                     out(Delivery::Data(data));
                 } else {
                     self.insert(at, data, st, lim, out);
+                    if self.acked > self.next_off {
+                        // data after a hole the peer already acknowledged: it is lost
+                        self.gap_upto(self.acked, st, lim, out);
+                    }
                 }
                 self.drain(lim, out);
             }
@@ -325,13 +339,32 @@ impl Stream {
         }
         let a = self.off_of(ack);
         let d = a - self.next_off as i64;
-        if d <= 0 || d > MAX_WINDOW {
+        if d <= 0 || d > MAX_WINDOW || a as u64 > self.high.saturating_add(MAX_ACK_AHEAD) {
             return;
         }
-        let mut target = a as u64;
-        if let Some(f) = self.fin_off {
-            target = target.min(f);
+        let a = a as u64;
+        let prev = self.acked;
+        self.acked = self.acked.max(a);
+        // Captures reorder an ACK before the data it acknowledges, so one ACK past a hole is
+        // not enough: the hole is given up when data after it was seen too, or when a second
+        // ACK confirms the first.
+        if self.ooo.keys().next().is_some_and(|&k| k < a) {
+            self.gap_upto(a, st, lim, out);
+        } else if prev > self.next_off {
+            self.gap_upto(prev, st, lim, out);
         }
+        self.check_fin(out);
+    }
+
+    /// Gives up holes up to `target` (capped at the FIN), delivering what follows them.
+    fn gap_upto(
+        &mut self,
+        target: u64,
+        st: &mut TcpStats,
+        lim: &mut Limits,
+        out: &mut dyn FnMut(Delivery),
+    ) {
+        let target = self.fin_off.map_or(target, |f| target.min(f));
         while self.next_off < target {
             let hole_end = self
                 .ooo
@@ -343,7 +376,6 @@ impl Stream {
             self.gap_to(hole_end, st, out);
             self.drain(lim, out);
         }
-        self.check_fin(out);
     }
 
     /// Gives up every hole (end of the connection): gaps, then what follows them, then the
@@ -358,6 +390,8 @@ impl Stream {
         }
         if let Some(f) = self.fin_off {
             self.gap_to(f, st, out);
+        } else if self.acked > self.next_off {
+            self.gap_to(self.acked, st, out);
         }
         self.check_fin(out);
     }
