@@ -281,12 +281,18 @@ impl HttpParser {
             }
         }
         let data = &data[skipped..];
+        if h.buf.is_empty() {
+            // Fast path: the whole block is in this piece; parse it in place, no copy.
+            if let Some(end) = header_end(data.get(..max).unwrap_or(data), 0) {
+                self.block(cx, dir, &data[..end]);
+                return skipped + end;
+            }
+        }
         let old = h.buf.len();
         let take = data.len().min(max.saturating_sub(old));
         h.buf.extend_from_slice(&data[..take]);
         let from = h.scan.saturating_sub(3);
-        let end = header_end(&h.buf, from);
-        match end {
+        match header_end(&h.buf, from) {
             None => {
                 h.scan = h.buf.len();
                 if h.buf.len() >= max {
@@ -298,38 +304,42 @@ impl HttpParser {
             }
             Some(end) => {
                 let used = end - old;
-                let block = std::mem::take(&mut self.half(dir).buf);
+                let mut block = std::mem::take(&mut self.half(dir).buf);
                 self.half(dir).scan = 0;
-                let mut off = 0usize;
-                let mut tries = 0;
-                loop {
-                    let part = block.get(off..end).unwrap_or_default();
-                    if self.message(cx, dir, part) {
-                        break;
-                    }
-                    // Not a valid message: maybe one starts later in the block (garbage in
-                    // front of it). A few tries, then scan the following bytes.
-                    tries += 1;
-                    let next = part.get(1..).and_then(|r| find_start(dir, r));
-                    match next {
-                        Some(p) if tries < 8 => {
-                            cx.stats.http.garbage_bytes += (p + 1) as u64;
-                            off += p + 1;
-                        }
-                        _ => {
-                            self.start_resync(cx, dir, part.len() as u64);
-                            break;
-                        }
-                    }
-                }
+                self.block(cx, dir, &block[..end]);
                 let h = self.half(dir);
                 if h.buf.capacity() == 0 {
                     // Reuse the allocation for the next block.
-                    let mut b = block;
-                    b.clear();
-                    h.buf = b;
+                    block.clear();
+                    h.buf = block;
                 }
                 skipped + used
+            }
+        }
+    }
+
+    /// A complete header block; on garbage, tries a message starting later in the block.
+    fn block(&mut self, cx: &mut StreamCtx, dir: Dir, block: &[u8]) {
+        let mut off = 0usize;
+        let mut tries = 0;
+        loop {
+            let part = block.get(off..).unwrap_or_default();
+            if self.message(cx, dir, part) {
+                return;
+            }
+            // Not a valid message: maybe one starts later in the block (garbage in front of
+            // it). A few tries, then scan the following bytes.
+            tries += 1;
+            let next = part.get(1..).and_then(|r| find_start(dir, r));
+            match next {
+                Some(p) if tries < 8 => {
+                    cx.stats.http.garbage_bytes += (p + 1) as u64;
+                    off += p + 1;
+                }
+                _ => {
+                    self.start_resync(cx, dir, part.len() as u64);
+                    return;
+                }
             }
         }
     }
