@@ -44,7 +44,13 @@ pub enum DecState {
     Failed,
     /// The output cap was reached; nothing more is produced.
     Capped,
+    /// The body was not encoded after all (it failed to decode in its first bytes, before any
+    /// output): it goes out as it is, as browsers do.
+    Passthrough,
 }
+
+/// Input kept while nothing has been decoded yet, for [`DecState::Passthrough`].
+const PREFIX_KEEP: usize = 256;
 
 type Brotli = BrotliState<StandardAlloc, StandardAlloc, StandardAlloc>;
 
@@ -77,6 +83,12 @@ pub struct ContentDecoder {
     produced: u64,
     cap: u64,
     out: Box<[u8]>,
+    /// Every input byte while nothing was produced (at most [`PREFIX_KEEP`]).
+    prefix: Vec<u8>,
+    seen: u64,
+    /// May still turn into a passthrough: not gzip (deflate and brotli have no magic), or a
+    /// gzip whose magic was wrong. A gzip with a good header that fails later is corrupt.
+    may_pass: bool,
 }
 
 impl ContentDecoder {
@@ -102,6 +114,9 @@ impl ContentDecoder {
             produced: 0,
             cap,
             out: vec![0u8; OUT_BLOCK].into_boxed_slice(),
+            prefix: Vec::new(),
+            seen: 0,
+            may_pass: coding != Coding::Gzip,
         }
     }
 
@@ -116,14 +131,42 @@ impl ContentDecoder {
 
     /// Marks the stream broken (bytes were lost): nothing more is decoded.
     pub fn fail(&mut self) {
-        if self.state == DecState::Running {
+        if matches!(self.state, DecState::Running | DecState::Passthrough) {
             self.state = DecState::Failed;
         }
         self.engine = Engine::Idle;
     }
 
     /// Decodes `input`, handing decoded blocks to `emit`.
-    pub fn push(&mut self, mut input: &[u8], emit: &mut dyn FnMut(&[u8])) {
+    pub fn push(&mut self, input: &[u8], emit: &mut dyn FnMut(&[u8])) {
+        if self.state == DecState::Passthrough {
+            self.give(input, emit);
+            return;
+        }
+        if self.produced == 0 && self.state == DecState::Running {
+            self.seen = self.seen.saturating_add(input.len() as u64);
+            if self.seen <= PREFIX_KEEP as u64 {
+                self.prefix.extend_from_slice(input);
+            } else {
+                self.prefix = Vec::new();
+            }
+        }
+        self.decode(input, emit);
+        if self.state == DecState::Failed
+            && self.may_pass
+            && self.produced == 0
+            && self.seen <= PREFIX_KEEP as u64
+        {
+            let raw = std::mem::take(&mut self.prefix);
+            self.state = DecState::Passthrough;
+            self.engine = Engine::Idle;
+            self.give(&raw, emit);
+        } else if self.produced > 0 && !self.prefix.is_empty() {
+            self.prefix = Vec::new();
+        }
+    }
+
+    fn decode(&mut self, mut input: &[u8], emit: &mut dyn FnMut(&[u8])) {
         while !input.is_empty() && self.state == DecState::Running {
             match &mut self.engine {
                 Engine::GzHeader(h) => {
@@ -131,7 +174,9 @@ impl ContentDecoder {
                     match used {
                         GzStep::Need => return,
                         GzStep::Bad => {
-                            self.fail();
+                            self.may_pass = true;
+                            self.state = DecState::Failed;
+                            self.engine = Engine::Idle;
                             return;
                         }
                         GzStep::Done(n) => {
@@ -447,8 +492,19 @@ pub(super) mod tests {
         );
         assert_eq!(s, DecState::Failed);
         assert!(o.is_empty());
-        let (_, s) = run(Coding::Gzip, b"not gzip at all", 4, u64::MAX);
-        assert_eq!(s, DecState::Failed);
+        // Not compressed at all: passed through as it is.
+        for step in [1, 4, 100] {
+            assert_eq!(
+                run(Coding::Gzip, b"not gzip at all", step, u64::MAX),
+                (b"not gzip at all".to_vec(), DecState::Passthrough)
+            );
+            assert_eq!(
+                run(Coding::Deflate, b"Good plain text", step, u64::MAX),
+                (b"Good plain text".to_vec(), DecState::Passthrough)
+            );
+        }
+        let (o, s) = run(Coding::Gzip, b"not gzip at all", 1, 5);
+        assert_eq!((o.len(), s), (5, DecState::Capped));
     }
 
     #[test]
@@ -462,8 +518,12 @@ pub(super) mod tests {
                 "step {step}"
             );
         }
-        let (_, s) = run(Coding::Brotli, &[0xff; 64], 3, u64::MAX);
-        assert_eq!(s, DecState::Failed);
+        // Corrupt after some output: a failure, not a passthrough.
+        let mut bad = b.clone();
+        bad.truncate(70_000);
+        bad.extend_from_slice(&[0xff; 16]);
+        let (_, s) = run(Coding::Brotli, &bad, 1000, u64::MAX);
+        assert_ne!(s, DecState::Done);
     }
 
     /// A valid brotli stream made of uncompressed meta-blocks (RFC 7932 9.2), for tests.

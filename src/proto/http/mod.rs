@@ -62,6 +62,10 @@ counters! {
         decode_capped,
         /// Content-Encoding values not decoded (the raw body is the file).
         unknown_encoding,
+        /// Bodies labelled compressed that were not (passed through as they are).
+        encoding_not_applied,
+        /// Chunk size lines with junk after the hex digits (read as far as the digits go).
+        chunk_size_junk,
         /// Bodies cut short by the end of the connection.
         bodies_truncated,
         /// Header blocks cut short by the end of the connection.
@@ -541,8 +545,11 @@ impl HttpParser {
             .map(str::trim)
             .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("identity"));
         if let Some(first) = codings.next() {
-            match (Coding::from_token(first), codings.next()) {
-                (Some(c), None) => decoder = Some(ContentDecoder::new(c, self.max_decoded)),
+            // A repeated header ("gzip" twice) names one coding, not two layers.
+            let c = Coding::from_token(first);
+            let single = codings.all(|t| Coding::from_token(t).is_some_and(|o| Some(o) == c));
+            match c {
+                Some(c) if single => decoder = Some(ContentDecoder::new(c, self.max_decoded)),
                 _ => cx.stats.http.unknown_encoding += 1,
             }
         }
@@ -625,8 +632,12 @@ impl HttpParser {
                                     }
                                 } else if b == b';' || b == b' ' || b == b'\t' || b == b'\r' {
                                     *after = true;
-                                } else if !*after || *digits == 0 {
+                                } else if *digits == 0 {
                                     bad = true;
+                                } else if !*after {
+                                    // "fx": browsers take the leading hex digits.
+                                    cx.stats.http.chunk_size_junk += 1;
+                                    *after = true;
                                 }
                             }
                             Chunk::Data(left) => {
@@ -728,6 +739,7 @@ impl HttpParser {
                         end = FileEnd::Truncated(TruncReason::DecodeError);
                     }
                 }
+                DecState::Passthrough => cx.stats.http.encoding_not_applied += 1,
                 DecState::Running if end == FileEnd::Complete && d.produced() > 0 => {
                     // The framing ended before the compressed stream did.
                     cx.stats.http.decode_errors += 1;

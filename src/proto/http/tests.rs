@@ -330,6 +330,33 @@ fn corrupt_gzip_is_decode_error() {
 }
 
 #[test]
+fn labelled_gzip_that_is_not_passes_through() {
+    let (ev, st) = run(&[
+        c(GET),
+        s(&resp("Content-Encoding: gzip\r\n", b"{\"plain\": true}")),
+    ]);
+    check(&ev[0], b"{\"plain\": true}", FileState::Closed);
+    assert_eq!(st.http.encoding_not_applied, 1);
+    // "gzip" repeated is one layer.
+    let (ev, _) = run(&[
+        c(GET),
+        s(&resp(
+            "Content-Encoding: gzip\r\nContent-Encoding: gzip\r\n",
+            &gz(b"once"),
+        )),
+    ]);
+    check(&ev[0], b"once", FileState::Closed);
+}
+
+#[test]
+fn chunk_size_with_junk_after_digits() {
+    let r = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5x\r\nhello\r\n0\r\n\r\n";
+    let (ev, st) = run(&[c(GET), s(r)]);
+    check(&ev[0], b"hello", FileState::Closed);
+    assert_eq!(st.http.chunk_size_junk, 1);
+}
+
+#[test]
 fn lying_chunk_sizes() {
     // Overflowing size: the body is cut, the parser resyncs on the next response.
     let mut r = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nffffffffffffffffffff\r\nxx".to_vec();
