@@ -62,6 +62,8 @@ counters! {
         decode_capped,
         /// Content-Encoding values not decoded (the raw body is the file).
         unknown_encoding,
+        /// Content codings beyond the third layer (not undone).
+        encoding_layers_dropped,
         /// Bodies labelled compressed that were not (passed through as they are).
         encoding_not_applied,
         /// Chunk size lines with junk after the hex digits (read as far as the digits go).
@@ -99,6 +101,8 @@ impl Default for HttpConfig {
 
 /// Longest chunk-size line accepted (with extensions).
 const MAX_CHUNK_LINE: usize = 1024;
+/// Most content codings undone on one body.
+const MAX_LAYERS: usize = 3;
 /// Most header fields in one block.
 const MAX_HEADERS: usize = 128;
 
@@ -192,7 +196,8 @@ impl BodyOut {
 
 struct Body {
     framing: Framing,
-    decoder: Option<ContentDecoder>,
+    /// Content decoders, outermost coding first (empty: identity).
+    decoder: Vec<ContentDecoder>,
     out: BodyOut,
     /// How a body that arrives in full ends (Truncated(Partial) for a partial 206).
     full_end: FileEnd,
@@ -538,19 +543,25 @@ impl HttpParser {
         mime: Option<MimeDecoder>,
         full_end: FileEnd,
     ) {
-        let mut decoder = None;
-        let mut codings = f
-            .encoding
-            .split(',')
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("identity"));
-        if let Some(first) = codings.next() {
-            // A repeated header ("gzip" twice) names one coding, not two layers.
-            let c = Coding::from_token(first);
-            let single = codings.all(|t| Coding::from_token(t).is_some_and(|o| Some(o) == c));
-            match c {
-                Some(c) if single => decoder = Some(ContentDecoder::new(c, self.max_decoded)),
-                _ => cx.stats.http.unknown_encoding += 1,
+        // Codings are listed in the order they were applied: undo them last first. A layer
+        // that turns out not to be encoded passes its input through, so a repeated header
+        // ("gzip" twice over one gzip layer) decodes right too.
+        let mut decoder = Vec::new();
+        for t in f.encoding.rsplit(',').map(str::trim) {
+            if t.is_empty() || t.eq_ignore_ascii_case("identity") {
+                continue;
+            }
+            match Coding::from_token(t) {
+                Some(c) if decoder.len() < MAX_LAYERS => {
+                    decoder.push(ContentDecoder::new(c, self.max_decoded))
+                }
+                Some(_) => cx.stats.http.encoding_layers_dropped += 1,
+                None => {
+                    // The raw body is the file.
+                    cx.stats.http.unknown_encoding += 1;
+                    decoder.clear();
+                    break;
+                }
             }
         }
         let out = BodyOut {
@@ -723,9 +734,11 @@ impl HttpParser {
             return;
         };
         let Body { decoder, out, .. } = &mut *body;
-        if let Some(d) = decoder.as_mut() {
+        if !decoder.is_empty() {
             let (files, st) = (&mut *cx.files, &mut cx.stats.mime);
-            d.finish(&mut |b| out.write(files, st, b));
+            chain_finish(decoder, &mut |b| out.write(files, st, b));
+        }
+        for d in decoder.iter() {
             match d.state() {
                 DecState::Capped => {
                     cx.stats.http.decode_capped += 1;
@@ -827,17 +840,25 @@ impl HttpParser {
     }
 }
 
-/// Sends body bytes through the decoder (if any) to the output.
-fn deliver(
-    cx: &mut StreamCtx,
-    decoder: &mut Option<ContentDecoder>,
-    out: &mut BodyOut,
-    data: &[u8],
-) {
+/// Sends body bytes through the decoders (if any) to the output.
+fn deliver(cx: &mut StreamCtx, decoder: &mut [ContentDecoder], out: &mut BodyOut, data: &[u8]) {
     let (files, st) = (&mut *cx.files, &mut cx.stats.mime);
-    match decoder {
-        None => out.write(files, st, data),
-        Some(d) => d.push(data, &mut |b| out.write(files, st, b)),
+    chain_push(decoder, data, &mut |b| out.write(files, st, b));
+}
+
+/// Pushes `data` through a chain of decoders (at most [`MAX_LAYERS`] deep).
+fn chain_push(decs: &mut [ContentDecoder], data: &[u8], emit: &mut dyn FnMut(&[u8])) {
+    match decs.split_first_mut() {
+        None => emit(data),
+        Some((first, rest)) => first.push(data, &mut |b| chain_push(rest, b, emit)),
+    }
+}
+
+/// Ends a chain of decoders, outermost first.
+fn chain_finish(decs: &mut [ContentDecoder], emit: &mut dyn FnMut(&[u8])) {
+    if let Some((first, rest)) = decs.split_first_mut() {
+        first.finish(&mut |b| chain_push(rest, b, emit));
+        chain_finish(rest, emit);
     }
 }
 
@@ -1006,7 +1027,7 @@ impl AppParser for HttpParser {
         match &mut h.state {
             State::Body(body) => {
                 body.out.gap(cx.files);
-                if let Some(d) = body.decoder.as_mut() {
+                for d in body.decoder.iter_mut() {
                     d.fail();
                 }
                 match &mut body.framing {

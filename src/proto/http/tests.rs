@@ -349,6 +349,19 @@ fn labelled_gzip_that_is_not_passes_through() {
 }
 
 #[test]
+fn stacked_codings_are_all_undone() {
+    let triple = gz(&gz(&gz(b"three layers")));
+    let (ev, _) = run(&[
+        c(GET),
+        s(&resp(
+            "Content-Encoding: identity, gzip, identity, gzip, gzip\r\n",
+            &triple,
+        )),
+    ]);
+    check(&ev[0], b"three layers", FileState::Closed);
+}
+
+#[test]
 fn chunk_size_with_junk_after_digits() {
     let r = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5x\r\nhello\r\n0\r\n\r\n";
     let (ev, st) = run(&[c(GET), s(r)]);
