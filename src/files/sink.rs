@@ -104,6 +104,10 @@ impl FileSink {
     /// Starts a file whose bytes go from `ctx.src` to `ctx.dst`.
     pub fn open(&mut self, ctx: &FileCtx, meta: FileMeta) -> OpenFile {
         self.stats.opened += 1;
+        let store = self.store.as_ref().and_then(|s| s.begin());
+        if self.store.is_some() && store.is_none() {
+            self.stats.store_errors += 1;
+        }
         let seq = self.next_seq;
         self.next_seq = self.next_seq.wrapping_add(1);
         OpenFile {
@@ -115,7 +119,7 @@ impl FileSink {
             gaps: false,
             head: Vec::new(),
             sniff: magic::Sniffer::default(),
-            store: self.store.as_ref().and_then(|s| s.begin()),
+            store,
             seq,
         }
     }
