@@ -7,6 +7,7 @@
 //! the size of one push.
 
 mod codec;
+pub mod dot;
 
 pub use codec::{Qp, B64};
 
