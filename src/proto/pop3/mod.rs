@@ -68,10 +68,10 @@ pub struct Pop3Parser {
 }
 
 /// A line reader with a cap: returns complete lines, skips overlong ones (counted).
-fn read_line<'a>(
+fn read_line(
     buf: &mut Vec<u8>,
     skip: &mut bool,
-    data: &mut &'a [u8],
+    data: &mut &[u8],
     cap: usize,
     over: &mut u64,
 ) -> Option<bool> {
