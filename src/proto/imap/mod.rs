@@ -271,7 +271,10 @@ impl ImapParser {
             if side.append {
                 cx.stats.imap.append_messages += 1;
                 return Target::Decode {
-                    dec: MimeDecoder::message(FileMeta::new(AppProto::Imap), &self.limits),
+                    dec: Box::new(MimeDecoder::message(
+                        FileMeta::new(AppProto::Imap),
+                        &self.limits,
+                    )),
                     end: FileEnd::Complete,
                 };
             }
@@ -296,7 +299,10 @@ impl ImapParser {
         if kw == "RFC822" || (kw != "RFC822.TEXT" && kw != "RFC822.HEADER" && sec.is_empty()) {
             cx.stats.imap.fetch_messages += 1;
             return Target::Decode {
-                dec: MimeDecoder::message(FileMeta::new(AppProto::Imap), &self.limits),
+                dec: Box::new(MimeDecoder::message(
+                    FileMeta::new(AppProto::Imap),
+                    &self.limits,
+                )),
                 end,
             };
         }
