@@ -45,7 +45,7 @@ const MIME_HDR_CAP: usize = 8192;
 enum Target {
     Skip,
     Decode {
-        dec: MimeDecoder,
+        dec: Box<MimeDecoder>,
         end: FileEnd,
     },
     /// `BODY[n.MIME]`: collect the part header to learn its transfer encoding.
@@ -334,7 +334,7 @@ impl ImapParser {
                 }
             };
             return Target::Decode {
-                dec: MimeDecoder::single_part(meta, &self.limits, &cte),
+                dec: Box::new(MimeDecoder::single_part(meta, &self.limits, &cte)),
                 end,
             };
         }
@@ -343,7 +343,7 @@ impl ImapParser {
             cx.stats.imap.fetch_parts_as_fetched += 1;
             meta.note = Some("imap part stored as fetched");
             return Target::Decode {
-                dec: MimeDecoder::single_part(meta, &self.limits, ""),
+                dec: Box::new(MimeDecoder::single_part(meta, &self.limits, "")),
                 end,
             };
         }
