@@ -28,11 +28,25 @@ pub struct B64 {
     pub garbage: u64,
     /// Alphabet characters accepted.
     pub valid: u64,
+    pads: usize,
+    /// Padding completed a quad: like Python's binascii, the rest of the part is ignored.
+    ended: bool,
+    /// Bytes ignored after the end of the base64 data.
+    pub after_end: u64,
 }
 
 impl B64 {
     /// Decodes `input`, appending the decoded bytes to `out`. `scratch` is a reusable buffer.
     pub fn push(&mut self, input: &[u8], scratch: &mut Vec<u8>, out: &mut Vec<u8>) {
+        if self.ended {
+            self.after_end += input.len() as u64;
+            return;
+        }
+        if self.pads > 0 {
+            // Inside padding: the slow path carries that state.
+            self.slow(input, out);
+            return;
+        }
         scratch.clear();
         scratch.extend_from_slice(&self.carry[..self.n]);
         self.n = 0;
@@ -57,6 +71,11 @@ impl B64 {
             .is_ok()
         {
             self.valid += full as u64;
+            if full > 0 && scratch[full - 1] == b'=' {
+                self.ended = true;
+                self.after_end += (scratch.len() - full) as u64;
+                return;
+            }
             // A tail after a successful bulk decode is at most 3 bytes; it may still hold
             // garbage, so run it through the slow path.
             let mut tail = [0u8; 4];
@@ -75,7 +94,17 @@ impl B64 {
     fn slow(&mut self, input: &[u8], out: &mut Vec<u8>) {
         for &c in input {
             let v = B64_TABLE[c as usize];
+            if self.ended {
+                if v != 64 && !c.is_ascii_whitespace() {
+                    self.after_end += 1;
+                }
+                continue;
+            }
             if v < 64 {
+                if self.pads > 0 {
+                    // "xx=" then more data: the padding ended the quad early.
+                    self.flush_partial(out);
+                }
                 self.valid += 1;
                 if let Some(slot) = self.carry.get_mut(self.n) {
                     *slot = c;
@@ -87,7 +116,14 @@ impl B64 {
                     self.n = 0;
                 }
             } else if v == 64 {
-                self.flush_partial(out);
+                self.pads += 1;
+                if self.n >= 2 && self.n + self.pads >= 4 {
+                    self.flush_partial(out);
+                    self.ended = true;
+                } else if self.n < 2 {
+                    // Stray padding: ignored.
+                    self.pads = 0;
+                }
             } else if !matches!(c, b'\t' | b'\x0b' | b'\x0c') {
                 self.garbage += 1;
             }
@@ -103,6 +139,7 @@ impl B64 {
     /// Ends an incomplete quad (padding or end of part). Returns false if one lone character
     /// was left (undecodable).
     pub fn flush_partial(&mut self, out: &mut Vec<u8>) -> bool {
+        self.pads = 0;
         let n = self.n;
         for i in n..4 {
             self.carry[i] = b'A';
@@ -126,6 +163,7 @@ impl B64 {
     /// Drops any partial quad (after a gap).
     pub fn reset(&mut self) {
         self.n = 0;
+        self.pads = 0;
     }
 }
 
@@ -313,9 +351,17 @@ mod tests {
     #[test]
     fn base64_garbage_and_mid_padding() {
         let (o, st) = b64_all(&[b"SGV*sbG8=\r\nIQ==\r\n!!"]);
-        // "SGVs" "bG8=" -> "Hello"? bG8= -> "lo"; then IQ== -> "!"
-        assert_eq!(o, b"Hello!");
-        assert_eq!(st.garbage, 3);
+        // "SGVs" "bG8=" -> "Hello"; padding completed the quad: the rest is ignored.
+        assert_eq!(o, b"Hello");
+        assert_eq!(st.garbage, 1);
+        assert_eq!(st.after_end, 4);
+        // Like Python: "NA=" "=" ends the data; a single '=' followed by data continues.
+        let (o, _) = b64_all(&[b"NA=\r\n=Mg\r\n==\r\n"]);
+        assert_eq!(o, b"4");
+        let (o, _) = b64_all(&[b"NA=Mg==\r\n"]);
+        assert_eq!(o, b"42");
+        let (o, _) = b64_all(&[b"NA=", b"\r\n", b"=Mg", b"\r\n", b"=="]);
+        assert_eq!(o, b"4");
         let (o, _) = b64_all(&[b"SGk"]);
         assert_eq!(o, b"Hi");
     }

@@ -1,6 +1,7 @@
 //! Dot-stuffed message bodies (SMTP DATA, POP3 multi-line replies): undoes the stuffing and finds
-//! the terminating `CRLF . CRLF` across arbitrary splits. The CRLF before the final dot belongs
-//! to the terminator, not to the message. Lone-LF line endings are accepted too.
+//! the terminating `CRLF . CRLF` across arbitrary splits. The CRLF before the final dot is the
+//! end of the message's last line (RFC 5321 4.1.1.4), so it stays in the message. Lone-LF line
+//! endings are accepted too.
 
 use memchr::memchr;
 
@@ -79,7 +80,7 @@ impl DotReader {
                         i += 1;
                     }
                     b'\n' => {
-                        self.nl_len = 0;
+                        self.flush_nl(&mut emit);
                         self.st = St::Start;
                         return Some(i + 1);
                     }
@@ -91,7 +92,7 @@ impl DotReader {
                 },
                 St::DotCr => {
                     if data[i] == b'\n' {
-                        self.nl_len = 0;
+                        self.flush_nl(&mut emit);
                         self.st = St::Start;
                         return Some(i + 1);
                     }
@@ -158,7 +159,7 @@ mod tests {
     #[test]
     fn unstuffs_and_ends_at_every_split() {
         let wire = b"Subject: x\r\n\r\n..leading\r\n.x\r\n..\r\nnot end\r\n\r\n.\r\nNEXT";
-        let body = b"Subject: x\r\n\r\n.leading\r\nx\r\n.\r\nnot end\r\n";
+        let body = b"Subject: x\r\n\r\n.leading\r\nx\r\n.\r\nnot end\r\n\r\n";
         let (o, n, _) = run(&[wire]);
         assert_eq!(o, body);
         assert_eq!(n, Some(wire.len() - 4));
@@ -178,7 +179,7 @@ mod tests {
     fn empty_body_and_lf_only() {
         assert_eq!(run(&[b".\r\n"]), (Vec::new(), Some(3), 0));
         let (o, n, _) = run(&[b"a\nb\n.\n"]);
-        assert_eq!(o, b"a\nb");
+        assert_eq!(o, b"a\nb\n");
         assert_eq!(n, Some(6));
         let (o, n, _) = run(&[b"a\r\n.x\r\n"]);
         assert_eq!(o, b"a\r\nx");

@@ -122,6 +122,8 @@ pub struct MimeDecoder {
     email: Option<EmailInfo>,
     state: State,
     hdr: Vec<u8>,
+    /// Start of the first line of `hdr` not yet checked.
+    hdr_ls: usize,
     /// "--boundary" of each open multipart, outermost first.
     frames: Vec<Vec<u8>>,
     /// A structure was opened as multipart at all (else the single leaf ends with the stream).
@@ -146,6 +148,7 @@ impl MimeDecoder {
             email: None,
             state,
             hdr: Vec::new(),
+            hdr_ls: 0,
             frames: Vec::new(),
             multipart_seen: false,
             in_hold: true,
@@ -305,30 +308,42 @@ impl MimeDecoder {
 
     fn push_headers(
         &mut self,
-        _files: &mut FileSink,
+        files: &mut FileSink,
         stats: &mut MimeStats,
-        _fc: &FileCtx,
+        fc: &FileCtx,
         data: &[u8],
         top: bool,
     ) -> usize {
         let room = self.limits.max_header_bytes.saturating_sub(self.hdr.len());
         let take = data.len().min(room.max(1));
-        let from = self.hdr.len().saturating_sub(2);
-        let old = self.hdr.len();
         self.hdr.extend_from_slice(&data[..take]);
-        let end = if old == 0 && self.hdr.first() == Some(&b'\n') {
-            Some(1)
-        } else if old <= 1 && self.hdr.starts_with(b"\r\n") {
-            Some(2)
-        } else {
-            find_blank_line(&self.hdr, from)
-        };
-        match end {
-            Some(e) => {
-                let excess = self.hdr.len().saturating_sub(e);
-                self.hdr.truncate(e);
+        // Walk the lines completed by this push.
+        let mut body_from = None;
+        while let Some(p) = memchr(b'\n', self.hdr.get(self.hdr_ls..).unwrap_or(&[])) {
+            let ls = self.hdr_ls;
+            let nl = ls + p;
+            let line = &self.hdr[ls..nl];
+            if line.is_empty() || line == b"\r" {
+                body_from = Some((nl + 1, nl + 1));
+                break;
+            }
+            if !header_like(line, ls == 0) {
+                // Not a header field: the header block ended without a blank line and this
+                // line is the first of the body.
+                body_from = Some((ls, ls));
+                break;
+            }
+            self.hdr_ls = nl + 1;
+        }
+        match body_from {
+            Some((cut, _)) => {
+                let rest = self.hdr.get(cut..).map(|r| r.to_vec()).unwrap_or_default();
+                self.hdr.truncate(cut);
                 self.headers_done(stats, top);
-                take.saturating_sub(excess)
+                if !rest.is_empty() {
+                    self.push(files, stats, fc, &rest);
+                }
+                take
             }
             None => {
                 if self.hdr.len() >= self.limits.max_header_bytes {
@@ -343,6 +358,7 @@ impl MimeDecoder {
     /// Parses the collected header block and decides what the part is.
     fn headers_done(&mut self, stats: &mut MimeStats, top: bool) {
         let hdr = std::mem::take(&mut self.hdr);
+        self.hdr_ls = 0;
         let mut info = PartInfo::default();
         match mailparse::parse_headers(&hdr) {
             Ok((headers, _)) => {
@@ -404,7 +420,9 @@ impl MimeDecoder {
                 Some(_) => stats.boundary_too_long += 1,
                 None => {}
             }
-        } else if info.mimetype == "message/rfc822" && info.cte == Cte::Identity {
+        } else if info.mimetype == "message/rfc822" {
+            // Opened whatever its declared transfer encoding: RFC 2046 allows only 7bit/8bit/
+            // binary here, and a "base64" label on a plain message is an evasion trick.
             if self.rfc822 < self.limits.max_depth && self.frames.len() < self.limits.max_depth {
                 self.rfc822 += 1;
                 stats.rfc822_parts += 1;
@@ -841,19 +859,20 @@ fn line_body_end(line: &[u8]) -> usize {
     e
 }
 
-/// Position after the first blank line ("\n\n" or "\n\r\n") at or after `from`.
-fn find_blank_line(buf: &[u8], from: usize) -> Option<usize> {
-    let mut i = from;
-    while let Some(p) = memchr(b'\n', buf.get(i..)?) {
-        let at = i + p;
-        match buf.get(at + 1) {
-            Some(b'\n') => return Some(at + 2),
-            Some(b'\r') if buf.get(at + 2) == Some(&b'\n') => return Some(at + 3),
-            _ => {}
+/// Whether a header-block line is a header field (or a folded continuation).
+fn header_like(line: &[u8], first: bool) -> bool {
+    match line.first() {
+        Some(b' ' | b'\t') => !first,
+        _ => {
+            if first && line.starts_with(b"From ") {
+                return true; // mbox separator
+            }
+            match memchr(b':', line) {
+                Some(0) | None => false,
+                Some(c) => line[..c].iter().all(|&b| (33..=126).contains(&b)),
+            }
         }
-        i = at + 1;
     }
-    None
 }
 
 fn parse_cte(v: &str) -> Cte {

@@ -57,9 +57,9 @@ fn retr_top_err_several() {
         assert_eq!(ev[1].meta.filename, "a.zip");
         assert_eq!(ev[1].src, "198.51.100.1:110".parse().unwrap());
         assert_eq!(ev[1].meta.email.as_ref().unwrap().subject, "m1");
-        assert_eq!(ev[2].sha256, sha(b".dotted\r\nline"));
+        assert_eq!(ev[2].sha256, sha(b".dotted\r\nline\r\n"));
         assert_eq!(ev[2].state, FileState::Closed);
-        assert_eq!(ev[3].sha256, sha(b".dotted"));
+        assert_eq!(ev[3].sha256, sha(b".dotted\r\n"));
         assert_eq!(ev[3].state, FileState::Truncated);
         assert_eq!(ev[3].trunc_reason, Some(TruncReason::Partial));
         assert_eq!(st.pop3.err_replies, 1);
@@ -106,5 +106,5 @@ fn auth_exchange_not_taken_as_commands() {
     ];
     let (ev, _) = run(&script, 4);
     assert_eq!(ev.len(), 1);
-    assert_eq!(ev[0].sha256, sha(b"hi"));
+    assert_eq!(ev[0].sha256, sha(b"hi\r\n"));
 }

@@ -26,6 +26,7 @@ counters! {
         data_assumed_accepted,
         bdat_chunks,
         bdat_bad_size,
+        bdat_bad_syntax,
         rset,
         starttls,
         tls_without_starttls,
@@ -278,8 +279,15 @@ impl SmtpParser {
                 let mut it = arg
                     .split(|&c| c == b' ' || c == b'\t')
                     .filter(|s| !s.is_empty());
-                let size = it.next().and_then(parse_u64);
-                let last = it.next().is_some_and(|s| s.eq_ignore_ascii_case(b"LAST"));
+                let size_tok = it.next();
+                let size = size_tok.and_then(parse_u64);
+                let last_tok = it.next();
+                let last = last_tok.is_some_and(|s| s.eq_ignore_ascii_case(b"LAST"));
+                if size.is_some() && (it.next().is_some() || (last_tok.is_some() && !last)) {
+                    // "BDAT 5 X": a syntax error the server rejects; no chunk follows.
+                    cx.stats.smtp.bdat_bad_syntax += 1;
+                    return;
+                }
                 match size {
                     Some(n) => {
                         self.start_message(cx);

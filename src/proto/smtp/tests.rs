@@ -217,7 +217,7 @@ fn rset_and_long_lines_bounded() {
         ev[0].meta.email.as_ref().unwrap().mail_from.as_deref(),
         Some("b@x")
     );
-    assert_eq!(ev[0].sha256, sha(b"body"));
+    assert_eq!(ev[0].sha256, sha(b"body\r\n"));
 }
 
 #[test]
@@ -251,5 +251,5 @@ fn gap_in_data_truncates_and_resyncs() {
     assert!(ev[0].gaps);
     assert_eq!(ev[0].state, FileState::Truncated);
     assert_eq!(ev[1].state, FileState::Closed);
-    assert_eq!(ev[1].sha256, sha(b"ok"));
+    assert_eq!(ev[1].sha256, sha(b"ok\r\n"));
 }
