@@ -31,7 +31,10 @@ fn hex(b: &[u8]) -> String {
 }
 
 fn json_str<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 fn to_got(e: &FileEvent) -> Got {
@@ -56,11 +59,16 @@ fn to_got(e: &FileEvent) -> Got {
 /// Every packet of the capture through one engine, then flush.
 fn run_engine(m: &Manifest) -> Vec<FileEvent> {
     let mut engine = Engine::new(EngineConfig::from_config(&config_for(m)));
-    let mut reader = PcapReader::open(&m.pcap).unwrap_or_else(|e| panic!("{}: {e}", m.pcap.display()));
+    let mut reader =
+        PcapReader::open(&m.pcap).unwrap_or_else(|e| panic!("{}: {e}", m.pcap.display()));
     let mut buf = Vec::new();
     let mut events = Vec::new();
-    while let Some((ts, dlt, _)) = reader.next_into(&mut buf).unwrap_or_else(|e| panic!("{}: {e}", m.pcap.display())) {
-        let lt = LinkType::from_dlt(dlt).unwrap_or_else(|| panic!("{}: link type {dlt}", m.capture));
+    while let Some((ts, dlt, _)) = reader
+        .next_into(&mut buf)
+        .unwrap_or_else(|e| panic!("{}: {e}", m.pcap.display()))
+    {
+        let lt =
+            LinkType::from_dlt(dlt).unwrap_or_else(|| panic!("{}: link type {dlt}", m.capture));
         engine.process(lt, &buf, ts);
         engine.take_events(&mut events);
     }
@@ -77,7 +85,12 @@ fn every_capture_yields_its_expected_files() {
         let got: Vec<Got> = run_engine(m).iter().map(to_got).collect();
         let problems = compare(m, &got);
         if !problems.is_empty() {
-            report.push(format!("{} ({}):\n    {}", m.capture, m.description, problems.join("\n    ")));
+            report.push(format!(
+                "{} ({}):\n    {}",
+                m.capture,
+                m.description,
+                problems.join("\n    ")
+            ));
         }
     }
     assert!(

@@ -16,7 +16,11 @@ fn regenerated_captures_are_byte_identical() {
         .arg(dir.path())
         .output()
         .expect("run fmon-pcapgen");
-    assert!(out.status.success(), "fmon-pcapgen failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "fmon-pcapgen failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let list = |d: &std::path::Path| -> BTreeSet<String> {
         std::fs::read_dir(d)
             .unwrap()
@@ -27,7 +31,10 @@ fn regenerated_captures_are_byte_identical() {
     };
     let committed = list(&common::pcaps_dir());
     let fresh = list(dir.path());
-    assert_eq!(committed, fresh, "the set of generated files differs from pcaps/ (run scripts/gen-pcaps.sh)");
+    assert_eq!(
+        committed, fresh,
+        "the set of generated files differs from pcaps/ (run scripts/gen-pcaps.sh)"
+    );
     let mut differ = Vec::new();
     for n in &fresh {
         let a = std::fs::read(common::pcaps_dir().join(n)).unwrap();
@@ -36,21 +43,34 @@ fn regenerated_captures_are_byte_identical() {
             differ.push(n.clone());
         }
     }
-    assert!(differ.is_empty(), "regenerated files differ from pcaps/ (run scripts/gen-pcaps.sh): {differ:?}");
+    assert!(
+        differ.is_empty(),
+        "regenerated files differ from pcaps/ (run scripts/gen-pcaps.sh): {differ:?}"
+    );
 }
 
 #[test]
 fn committed_captures_read_back() {
     let mut total = 0u64;
     for m in common::load_manifests() {
-        assert_eq!(fmon::pcap::file_linktype(&m.pcap).unwrap(), 1, "{}", m.capture);
+        assert_eq!(
+            fmon::pcap::file_linktype(&m.pcap).unwrap(),
+            1,
+            "{}",
+            m.capture
+        );
         let mut n = 0;
         let mut last = 0;
         for p in fmon::pcap::PcapReader::open(&m.pcap).unwrap() {
             let p = p.unwrap_or_else(|e| panic!("{}: {e}", m.capture));
             assert!(p.ts >= last, "{}: time goes backwards", m.capture);
             last = p.ts;
-            assert!(p.data.len() >= 54 && p.data.len() <= 1522, "{}: frame of {} bytes", m.capture, p.data.len());
+            assert!(
+                p.data.len() >= 54 && p.data.len() <= 1522,
+                "{}: frame of {} bytes",
+                m.capture,
+                p.data.len()
+            );
             n += 1;
         }
         assert!(n > 3, "{}: only {n} packets", m.capture);
@@ -60,5 +80,8 @@ fn committed_captures_read_back() {
             assert!(f.src_ip != f.dest_ip);
         }
     }
-    assert!(total < 8 << 20, "committed captures are {total} bytes, keep them under 8 MB");
+    assert!(
+        total < 8 << 20,
+        "committed captures are {total} bytes, keep them under 8 MB"
+    );
 }

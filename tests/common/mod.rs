@@ -61,7 +61,10 @@ pub struct Got {
 }
 
 fn s(v: &Value, k: &str) -> String {
-    v.get(k).and_then(Value::as_str).unwrap_or_default().to_string()
+    v.get(k)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
 }
 fn n(v: &Value, k: &str) -> u64 {
     v.get(k).and_then(Value::as_u64).unwrap_or_default()
@@ -89,7 +92,15 @@ pub fn load_manifest(p: &Path) -> Manifest {
         .map(|o| {
             o.iter()
                 .map(|(k, l)| {
-                    let ports = l.as_array().map(|a| a.iter().filter_map(|x| x.as_u64()).map(|x| x as u16).collect()).unwrap_or_default();
+                    let ports = l
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|x| x.as_u64())
+                                .map(|x| x as u16)
+                                .collect()
+                        })
+                        .unwrap_or_default();
                     (k.clone(), ports)
                 })
                 .collect()
@@ -138,23 +149,46 @@ pub fn compare(m: &Manifest, got: &[Got]) -> Vec<String> {
     let mut used = vec![false; got.len()];
     for e in &m.files {
         let same_ends = |g: &Got| {
-            g.src_ip == e.src_ip && g.src_port == e.src_port && g.dest_ip == e.dest_ip && g.dest_port == e.dest_port
+            g.src_ip == e.src_ip
+                && g.src_port == e.src_port
+                && g.dest_ip == e.dest_ip
+                && g.dest_port == e.dest_port
         };
-        let label = format!("{} {:?} ({} {}:{} -> {}:{})", e.ftype, e.filename, e.app_proto, e.src_ip, e.src_port, e.dest_ip, e.dest_port);
+        let label = format!(
+            "{} {:?} ({} {}:{} -> {}:{})",
+            e.ftype, e.filename, e.app_proto, e.src_ip, e.src_port, e.dest_ip, e.dest_port
+        );
         // Exact files by sha256; the others by filename, then by type, among the same endpoints.
         let pick = if e.exact {
             (0..got.len()).find(|&i| !used[i] && got[i].sha256 == e.sha256)
         } else {
             (0..got.len())
-                .find(|&i| !used[i] && same_ends(&got[i]) && got[i].filename == e.filename && got[i].app_proto == e.app_proto)
-                .or_else(|| (0..got.len()).find(|&i| !used[i] && same_ends(&got[i]) && got[i].ftype == e.ftype))
+                .find(|&i| {
+                    !used[i]
+                        && same_ends(&got[i])
+                        && got[i].filename == e.filename
+                        && got[i].app_proto == e.app_proto
+                })
+                .or_else(|| {
+                    (0..got.len())
+                        .find(|&i| !used[i] && same_ends(&got[i]) && got[i].ftype == e.ftype)
+                })
         };
         let Some(i) = pick else {
             let near: Vec<String> = got
                 .iter()
                 .enumerate()
                 .filter(|(i, g)| !used[*i] && same_ends(g))
-                .map(|(_, g)| format!("{} {:?} size {} {} sha256 {}", g.ftype, g.filename, g.size, g.state, &g.sha256[..g.sha256.len().min(12)]))
+                .map(|(_, g)| {
+                    format!(
+                        "{} {:?} size {} {} sha256 {}",
+                        g.ftype,
+                        g.filename,
+                        g.size,
+                        g.state,
+                        &g.sha256[..g.sha256.len().min(12)]
+                    )
+                })
                 .collect();
             problems.push(format!(
                 "missing {label} sha256 {} size {} (unmatched files on these endpoints: {near:?})",
@@ -181,8 +215,16 @@ pub fn compare(m: &Manifest, got: &[Got]) -> Vec<String> {
         field("category", e.category.clone(), g.category.clone());
         field("filename", e.filename.clone(), g.filename.clone());
         field("app_proto", e.app_proto.clone(), g.app_proto.clone());
-        field("src", format!("{}:{}", e.src_ip, e.src_port), format!("{}:{}", g.src_ip, g.src_port));
-        field("dest", format!("{}:{}", e.dest_ip, e.dest_port), format!("{}:{}", g.dest_ip, g.dest_port));
+        field(
+            "src",
+            format!("{}:{}", e.src_ip, e.src_port),
+            format!("{}:{}", g.src_ip, g.src_port),
+        );
+        field(
+            "dest",
+            format!("{}:{}", e.dest_ip, e.dest_port),
+            format!("{}:{}", g.dest_ip, g.dest_port),
+        );
         if let Some(d) = &g.direction {
             field("direction", e.direction.clone(), d.clone());
         }
@@ -191,7 +233,15 @@ pub fn compare(m: &Manifest, got: &[Got]) -> Vec<String> {
         if !used[i] && is_dangerous(&g.category) {
             problems.push(format!(
                 "unexpected dangerous file {} {:?} size {} {} ({} {}:{} -> {}:{})",
-                g.ftype, g.filename, g.size, g.state, g.app_proto, g.src_ip, g.src_port, g.dest_ip, g.dest_port
+                g.ftype,
+                g.filename,
+                g.size,
+                g.state,
+                g.app_proto,
+                g.src_ip,
+                g.src_port,
+                g.dest_ip,
+                g.dest_port
             ));
         }
     }
@@ -206,7 +256,8 @@ pub fn eve_files(text: &str) -> Vec<Got> {
         if line.trim().is_empty() {
             continue;
         }
-        let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("eve line {} is not JSON ({e}): {line}", n + 1));
+        let v: Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("eve line {} is not JSON ({e}): {line}", n + 1));
         if v.get("event_type").and_then(Value::as_str) != Some("fileinfo") {
             continue;
         }
@@ -238,7 +289,7 @@ fn n_(v: &Value, k: &str) -> u64 {
 /// The final `stats` event of an EVE file, if any.
 pub fn last_stats(text: &str) -> Option<Value> {
     text.lines()
+        .rev()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v.get("event_type").and_then(Value::as_str) == Some("stats"))
-        .last()
+        .find(|v| v.get("event_type").and_then(Value::as_str) == Some("stats"))
 }
