@@ -195,7 +195,7 @@ fn addr(rng: &mut Rng, internal: bool) -> IpAddr {
     }
 }
 
-fn new_flow(rng: &mut Rng, files: bool, stats: &mut (u64, u64)) -> Flow {
+fn new_flow(rng: &mut Rng, files: bool, max_file: usize, stats: &mut (u64, u64)) -> Flow {
     let cli = SocketAddr::new(addr(rng, true), 20000 + rng.below(40000) as u16);
     let file_flow = files && rng.below(10) < 7;
     let mut msgs = Vec::new();
@@ -209,7 +209,8 @@ fn new_flow(rng: &mut Rng, files: bool, stats: &mut (u64, u64)) -> Flow {
                 0..=3 => 1024 + rng.below(16 << 10) as usize,
                 4..=7 => (16 << 10) + rng.below(256 << 10) as usize,
                 _ => (256 << 10) + rng.below((2 << 20) - (256 << 10)) as usize,
-            };
+            }
+            .min(max_file);
             let kind = rng.below(10);
             let req = format!("GET /bench/{}/{i}.bin HTTP/1.1\r\nHost: bench.example.com\r\nUser-Agent: bench\r\n\r\n", rng.below(1 << 30));
             msgs.push((C2S, Body::Bytes(req.into_bytes())));
@@ -270,20 +271,33 @@ pub fn write(path: &Path, size: u64, files: bool) -> io::Result<()> {
     rng.fill(&mut pool);
     let mut w = PcapWriter::create(path, 1)?;
     let mut stats = (0u64, 0u64);
+    // Small captures get smaller files so that finishing the open flows stays within ~10 %.
+    let max_file = ((size / (SLOTS as u64 * 8)) as usize).clamp(2048, 2 << 20);
     let mut slots: Vec<Flow> = (0..SLOTS)
-        .map(|_| new_flow(&mut rng, files, &mut stats))
+        .map(|_| new_flow(&mut rng, files, max_file, &mut stats))
         .collect();
     let mut payload = Vec::with_capacity(2048);
     let mut frame = Vec::with_capacity(2048);
     let (mut bytes, mut packets) = (24u64, 0u64);
     let mut ts = BASE_TS;
     let mut ipid: u16 = 0;
-    while bytes < size {
+    // Past `size`, no new flow starts and the open ones run to their end.
+    let mut live = SLOTS;
+    let mut done = vec![false; SLOTS];
+    while live > 0 {
         let k = rng.below(SLOTS as u64) as usize;
+        if done[k] {
+            continue;
+        }
         let seg = match slots[k].next(&pool, &mut payload) {
             Some(s) => s,
             None => {
-                slots[k] = new_flow(&mut rng, files, &mut stats);
+                if bytes < size {
+                    slots[k] = new_flow(&mut rng, files, max_file, &mut stats);
+                } else {
+                    done[k] = true;
+                    live -= 1;
+                }
                 continue;
             }
         };
@@ -299,22 +313,6 @@ pub fn write(path: &Path, size: u64, files: bool) -> io::Result<()> {
         ts += 1_000;
         bytes += 16 + frame.len() as u64;
         packets += 1;
-    }
-    // End the flows that are still open so their files are complete.
-    for f in slots.iter_mut() {
-        while let Some(seg) = f.next(&pool, &mut payload) {
-            let (src, dst) = if seg.dir == C2S {
-                (f.cli, f.srv)
-            } else {
-                (f.srv, f.cli)
-            };
-            ipid = ipid.wrapping_add(1);
-            write_frame(&mut frame, &[], src, dst, &seg, ipid, &payload);
-            w.write(ts, &frame)?;
-            ts += 1_000;
-            bytes += 16 + frame.len() as u64;
-            packets += 1;
-        }
     }
     w.finish()?;
     eprintln!(

@@ -63,7 +63,11 @@ impl Conn {
             segs: Vec::new(),
             isn,
             fin_sent: [false; 2],
-            mss: if cli.is_ipv6() { [1440, 1440] } else { [1460, 1460] },
+            mss: if cli.is_ipv6() {
+                [1440, 1440]
+            } else {
+                [1460, 1460]
+            },
             small: None,
             link: Link::default(),
             rng,
