@@ -42,7 +42,10 @@ struct Out {
     eve: String,
 }
 
+/// sensor.yaml for a run; `workers` 1 is written as 0 ("all remaining lcores"), so that with
+/// `-l 0-1` the one extra lcore does RX and the work itself.
 fn yaml(dir: &Path, workers: u32, ports: &[(String, Vec<u16>)]) -> PathBuf {
+    let workers = if workers == 1 { 0 } else { workers };
     let mut y = format!(
         "sensor:\n  name: e2e\nfiles:\n  log: all\ncapture:\n  idle_yield: true\n  workers: {workers}\noutputs:\n  eve:\n    path: {}\n  stats:\n    interval: 1h\n",
         dir.join("eve.json").display()

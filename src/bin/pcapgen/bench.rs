@@ -283,7 +283,7 @@ pub fn write(path: &Path, size: u64, files: bool) -> io::Result<()> {
     let mut ipid: u16 = 0;
     // Past `size`, no new flow starts and the open ones run to their end.
     let mut live = SLOTS;
-    let mut done = vec![false; SLOTS];
+    let mut done = [false; SLOTS];
     while live > 0 {
         let k = rng.below(SLOTS as u64) as usize;
         if done[k] {

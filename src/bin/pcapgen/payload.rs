@@ -425,3 +425,53 @@ fn png(size: usize, rng: &mut Rng) -> Vec<u8> {
     png_chunk(&mut out, b"IEND", &[]);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes() {
+        let mut r = Rng::new(3);
+        let exe = make(Kind::Exe, 5000, &mut r);
+        let dll = make(Kind::Dll, 5000, &mut r);
+        assert_eq!(&exe[..2], b"MZ");
+        assert_eq!(&exe[0x80..0x84], b"PE\0\0");
+        let ch = |b: &[u8]| u16::from_le_bytes([b[0x96], b[0x97]]);
+        assert_eq!(ch(&exe) & 0x2000, 0);
+        assert_ne!(ch(&dll) & 0x2000, 0);
+        assert_eq!(exe.len(), 5000);
+        assert_eq!(&make(Kind::Elf, 300, &mut r)[..4], b"\x7fELF");
+        assert!(make(Kind::Pdf, 3000, &mut r).starts_with(b"%PDF-"));
+        let docx = make(Kind::Docx, 3000, &mut r);
+        assert!(docx.starts_with(b"PK\x03\x04"));
+        assert!(memchr::memmem::find(&docx, b"word/document.xml").is_some());
+        assert!(
+            memchr::memmem::find(&make(Kind::Xlsm, 3000, &mut r), b"xl/vbaProject.bin").is_some()
+        );
+        let doc = make(Kind::Doc, 3000, &mut r);
+        assert!(doc.starts_with(&[0xd0, 0xcf, 0x11, 0xe0]));
+        let name: Vec<u8> = "WordDocument"
+            .encode_utf16()
+            .flat_map(|c| c.to_le_bytes())
+            .collect();
+        assert!(memchr::memmem::find(&doc, &name).is_some());
+        assert_eq!(EICAR.len(), 68);
+        assert!(make(Kind::Png, 1000, &mut r).starts_with(b"\x89PNG\r\n\x1a\n"));
+        let gz = make(Kind::Gzip, 1000, &mut r);
+        assert_eq!(&gz[..2], &[0x1f, 0x8b]);
+    }
+
+    #[test]
+    fn zip_is_readable() {
+        // Central directory offset in the end record points at a central header.
+        let z = zip(&[
+            ("a.txt", b"hello hello hello", true),
+            ("b.bin", b"\x00\x01", false),
+        ]);
+        let eocd = z.len() - 22;
+        assert_eq!(&z[eocd..eocd + 4], b"PK\x05\x06");
+        let off = u32::from_le_bytes(z[eocd + 16..eocd + 20].try_into().unwrap()) as usize;
+        assert_eq!(&z[off..off + 4], b"PK\x01\x02");
+    }
+}

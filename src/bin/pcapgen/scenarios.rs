@@ -1895,3 +1895,157 @@ pub fn all() -> Vec<Capture> {
     mail_captures(&mut v);
     v
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn qp_decode(e: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < e.len() {
+            if e[i] == b'=' {
+                if e[i + 1..].starts_with(b"\r\n") {
+                    i += 3;
+                    continue;
+                }
+                let h = std::str::from_utf8(&e[i + 1..i + 3]).unwrap();
+                out.push(u8::from_str_radix(h, 16).unwrap());
+                i += 3;
+            } else {
+                out.push(e[i]);
+                i += 1;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn quoted_printable_round_trips_and_wraps() {
+        let mut r = Rng::new(9);
+        let t = mail_text(&mut r);
+        let e = qp(&t);
+        assert_eq!(qp_decode(&e), t);
+        assert!(
+            e.split(|&b| b == b'\n').all(|l| l.len() <= 77),
+            "QP line longer than 76"
+        );
+        assert!(e.windows(3).any(|w| w == b"=3D"));
+    }
+
+    #[test]
+    fn dot_stuffing() {
+        assert_eq!(dot_stuff(b".a\r\nb\r\n..c\r\n"), b"..a\r\nb\r\n...c\r\n");
+    }
+
+    /// Reassembles one direction of a connection from its segments, first data wins.
+    fn reassemble(c: &Conn, dir: usize) -> (Vec<u8>, bool) {
+        let mut have = vec![None; c.streams[dir].len()];
+        for s in c.segs.iter().filter(|s| s.dir == dir && s.len > 0) {
+            for i in 0..s.len as usize {
+                let p = s.off as usize + i;
+                if have[p].is_none() {
+                    have[p] = Some(c.streams[dir][p]);
+                }
+            }
+        }
+        let gaps = have.iter().any(Option::is_none);
+        (have.into_iter().flatten().collect(), gaps)
+    }
+
+    #[test]
+    fn hostile_variants_keep_the_stream() {
+        for v in 0..5 {
+            let mut c = Conn::new(sa("10.0.0.1:1000"), sa("198.51.100.1:80"), v);
+            if v == 4 {
+                c.small = Some((7, 100));
+            }
+            let data: Vec<u8> = (0..50_000u32).map(|i| (i * 7) as u8).collect();
+            c.send(C2S, b"GET / HTTP/1.1\r\n\r\n");
+            c.send(S2C, &data);
+            c.close(C2S);
+            match v {
+                1 => c.reorder(S2C, 1),
+                2 => c.duplicate(S2C, 3),
+                3 => c.overlap(S2C, 2),
+                _ => {}
+            }
+            let (got, gaps) = reassemble(&c, S2C);
+            assert!(!gaps, "variant {v}");
+            assert_eq!(got, data, "variant {v}");
+            // The handshake comes first, FIN/ACK last.
+            assert_eq!(c.segs[0].flags, crate::tcp::SYN);
+            assert_ne!(c.segs.last().unwrap().flags & crate::tcp::ACK, 0);
+        }
+    }
+
+    #[test]
+    fn lost_segment_and_rst() {
+        let mut c = Conn::new(sa("10.0.0.1:1000"), sa("198.51.100.1:80"), 1);
+        let data = vec![1u8; 20_000];
+        c.send(S2C, &data);
+        let (a, b) = c.lose(S2C, 10_000);
+        assert!(a <= 10_000 && 10_000 < b);
+        assert!(reassemble(&c, S2C).1, "a lost segment leaves a gap");
+        let mut c = Conn::new(sa("10.0.0.1:1000"), sa("198.51.100.1:80"), 1);
+        c.send(S2C, &data);
+        let d = c.cut_with_rst(S2C, 12_000);
+        assert!(d <= 12_000 && d > 10_000);
+        assert_ne!(c.segs.last().unwrap().flags & crate::tcp::RST, 0);
+        assert!(c.segs.iter().all(|s| s.off + s.len as u64 <= d));
+    }
+
+    #[test]
+    fn fragments_reassemble() {
+        let mut c = Conn::new(sa("10.0.0.1:1000"), sa("198.51.100.1:80"), 1);
+        c.link.frag = Some(600);
+        c.send(S2C, &[5u8; 1400]);
+        let seg = c.segs.iter().find(|s| s.len > 0).copied().unwrap();
+        let mut whole = Vec::new();
+        let mut plain = c.link.clone();
+        plain.frag = None;
+        let (src, dst) = (c.srv, c.cli);
+        crate::tcp::write_frame(
+            &mut whole,
+            &plain.vlans,
+            src,
+            dst,
+            &seg,
+            3,
+            &c.streams[S2C][..seg.len as usize],
+        );
+        let mut frames = Vec::new();
+        c.render(&seg, 3, &mut frames);
+        assert_eq!(frames.len(), 3);
+        let mut parts: Vec<(u16, Vec<u8>)> = frames
+            .iter()
+            .map(|f| {
+                (
+                    u16::from_be_bytes([f[20], f[21]]) & 0x1fff,
+                    f[34..].to_vec(),
+                )
+            })
+            .collect();
+        parts.sort();
+        let joined: Vec<u8> = parts.into_iter().flat_map(|(_, p)| p).collect();
+        assert_eq!(joined, whole[34..].to_vec());
+    }
+
+    #[test]
+    fn captures_are_deterministic_and_named_uniquely() {
+        let a = all();
+        let b = all();
+        let mut names = std::collections::BTreeSet::new();
+        for (x, y) in a.iter().zip(b.iter()) {
+            assert!(
+                names.insert(x.name.clone()),
+                "duplicate capture name {}",
+                x.name
+            );
+            assert_eq!(x.files.len(), y.files.len());
+            for (f, g) in x.files.iter().zip(y.files.iter()) {
+                assert_eq!(f.data, g.data);
+            }
+        }
+    }
+}
