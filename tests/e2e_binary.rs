@@ -1,0 +1,286 @@
+//! End-to-end through the real binary and DPDK's pcap PMD: every committed capture in `pcaps/`
+//! must give the files its manifest lists (sha256, size, state, gaps, type, category, filename,
+//! endpoints, direction, app_proto); two runs give byte-identical EVE; 3 workers on 2 cores give
+//! the same (sha256, flow_id) set as 1 worker; a bad config fails naming the key; two pcap
+//! vdevs at once. Needs root (EAL); fails with a clear message otherwise.
+
+mod common;
+
+use common::{compare, eve_files, load_manifest, load_manifests, pcaps_dir, Manifest};
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+fn require_root() {
+    // SAFETY: geteuid has no preconditions.
+    let uid = unsafe { libc::geteuid() };
+    assert_eq!(
+        uid, 0,
+        "the end-to-end tests run DPDK's EAL and need root (run them as root, as CI does)"
+    );
+}
+
+static RUN: AtomicU32 = AtomicU32::new(0);
+
+/// A unique EAL --file-prefix for concurrent instances.
+fn prefix(test: &str) -> String {
+    format!(
+        "fmon-{test}-{}-{}",
+        std::process::id(),
+        RUN.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+struct Out {
+    code: Option<i32>,
+    stderr: String,
+    eve: String,
+}
+
+/// sensor.yaml for a run; `workers` 1 is written as 0 ("all remaining lcores"), so that with
+/// `-l 0-1` the one extra lcore does RX and the work itself.
+fn yaml(dir: &Path, workers: u32, ports: &[(String, Vec<u16>)]) -> PathBuf {
+    let workers = if workers == 1 { 0 } else { workers };
+    let mut y = format!(
+        "sensor:\n  name: e2e\nfiles:\n  log: all\ncapture:\n  idle_yield: true\n  workers: {workers}\noutputs:\n  eve:\n    path: {}\n  stats:\n    interval: 1h\n",
+        dir.join("eve.json").display()
+    );
+    if !ports.is_empty() {
+        y.push_str("protocols:\n");
+        for (p, l) in ports {
+            let l: Vec<String> = l.iter().map(|x| x.to_string()).collect();
+            y.push_str(&format!("  {p}:\n    ports: [{}]\n", l.join(", ")));
+        }
+    }
+    let p = dir.join("sensor.yaml");
+    std::fs::write(&p, y).unwrap();
+    p
+}
+
+/// Runs `fmon-dpdk <eal> -- -c <cfg>` and waits for it to exit by itself (kills it after
+/// TIMEOUT and fails).
+fn run(test: &str, eal: &[String], cfg: &Path, dir: &Path) -> Out {
+    let mut args: Vec<String> = vec![
+        "--no-huge".into(),
+        "-m".into(),
+        "256".into(),
+        "--no-pci".into(),
+    ];
+    args.push("--file-prefix".into());
+    args.push(prefix(test));
+    args.extend(eal.iter().cloned());
+    args.push("--".into());
+    args.push("-c".into());
+    args.push(cfg.display().to_string());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fmon-dpdk"))
+        .args(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start fmon-dpdk");
+    let mut stderr_pipe = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr_pipe.read_to_string(&mut s);
+        s
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if start.elapsed() > TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            let err = reader.join().unwrap_or_default();
+            panic!("{test}: fmon-dpdk {args:?} did not exit within {TIMEOUT:?}; killed. stderr:\n{err}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let stderr = reader.join().unwrap_or_default();
+    let eve = std::fs::read_to_string(dir.join("eve.json")).unwrap_or_default();
+    Out {
+        code: status.code(),
+        stderr,
+        eve,
+    }
+}
+
+fn run_pcaps(
+    test: &str,
+    pcaps: &[&Path],
+    workers: u32,
+    lcores: &[&str],
+    ports: &[(String, Vec<u16>)],
+) -> (Out, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = yaml(dir.path(), workers, ports);
+    let mut eal: Vec<String> = lcores.iter().map(|s| s.to_string()).collect();
+    for (i, p) in pcaps.iter().enumerate() {
+        eal.push("--vdev".into());
+        eal.push(format!("net_pcap{i},rx_pcap={}", p.display()));
+    }
+    let out = run(test, &eal, &cfg, dir.path());
+    (out, dir)
+}
+
+fn must_succeed(what: &str, out: &Out) {
+    assert_eq!(
+        out.code,
+        Some(0),
+        "{what}: fmon-dpdk exited with {:?}. stderr:\n{}",
+        out.code,
+        out.stderr
+    );
+}
+
+fn manifest(name: &str) -> Manifest {
+    load_manifest(&pcaps_dir().join(format!("{name}.expected.json")))
+}
+
+#[test]
+fn every_capture_through_the_binary() {
+    require_root();
+    let mut report = Vec::new();
+    let manifests = load_manifests();
+    for m in &manifests {
+        let (out, _dir) = run_pcaps("all", &[&m.pcap], 1, &["-l", "0-1"], &m.ports);
+        if out.code != Some(0) {
+            report.push(format!(
+                "{}: exit {:?}: {}",
+                m.capture,
+                out.code,
+                out.stderr.lines().last().unwrap_or("")
+            ));
+            continue;
+        }
+        let problems = compare(m, &eve_files(&out.eve));
+        if common::last_stats(&out.eve).is_none() {
+            report.push(format!("{}: no final stats event", m.capture));
+        }
+        if !problems.is_empty() {
+            report.push(format!(
+                "{} ({}):\n    {}",
+                m.capture,
+                m.description,
+                problems.join("\n    ")
+            ));
+        }
+    }
+    assert!(
+        report.is_empty(),
+        "{} of {} captures wrong:\n{}",
+        report.len(),
+        manifests.len(),
+        report.join("\n")
+    );
+}
+
+#[test]
+fn same_capture_twice_gives_identical_eve() {
+    require_root();
+    for name in ["tcp-interleaved", "smtp-two-messages"] {
+        let m = manifest(name);
+        let (a, _d1) = run_pcaps("det", &[&m.pcap], 1, &["-l", "0-1"], &m.ports);
+        let (b, _d2) = run_pcaps("det", &[&m.pcap], 1, &["-l", "0-1"], &m.ports);
+        must_succeed(name, &a);
+        must_succeed(name, &b);
+        assert!(!a.eve.is_empty(), "{name}: empty eve.json");
+        if a.eve != b.eve {
+            let diff = a.eve.lines().zip(b.eve.lines()).find(|(x, y)| x != y);
+            panic!("{name}: two runs gave different eve.json; first differing lines: {diff:?}");
+        }
+    }
+}
+
+fn sha_flow_set(eve: &str) -> BTreeSet<(String, u64)> {
+    eve_files(eve)
+        .into_iter()
+        .map(|g| (g.sha256, g.flow_id))
+        .collect()
+}
+
+#[test]
+fn three_workers_on_two_cores_find_the_same_files() {
+    require_root();
+    let m1 = manifest("tcp-interleaved");
+    let m2 = manifest("http-keepalive");
+    let pcaps = [m1.pcap.as_path(), m2.pcap.as_path()];
+    let (one, _d1) = run_pcaps("w1", &pcaps, 1, &["-l", "0-1"], &[]);
+    must_succeed("1 worker", &one);
+    let (three, _d3) = run_pcaps("w3", &pcaps, 3, &["--lcores", "0@0,1@1,2@0,3@1,4@0"], &[]);
+    must_succeed("3 workers", &three);
+    let a = sha_flow_set(&one.eve);
+    let b = sha_flow_set(&three.eve);
+    assert_eq!(
+        a.len(),
+        m1.files.len() + m2.files.len(),
+        "1 worker: wrong number of files"
+    );
+    assert_eq!(
+        a, b,
+        "1 worker and 3 workers found different (sha256, flow_id) sets"
+    );
+}
+
+#[test]
+fn two_pcap_vdevs_at_once() {
+    require_root();
+    let m1 = manifest("http-pipelined");
+    let m2 = manifest("smtp-attach");
+    let (out, _d) = run_pcaps("two", &[&m1.pcap, &m2.pcap], 1, &["-l", "0-1"], &[]);
+    must_succeed("two vdevs", &out);
+    let got = eve_files(&out.eve);
+    let both = Manifest {
+        capture: "http-pipelined + smtp-attach".into(),
+        pcap: m1.pcap.clone(),
+        description: "two ports".into(),
+        ports: Vec::new(),
+        files: m1.files.iter().chain(m2.files.iter()).cloned().collect(),
+    };
+    let problems = compare(&both, &got);
+    assert!(problems.is_empty(), "two vdevs:\n{}", problems.join("\n"));
+    let stats = common::last_stats(&out.eve).expect("final stats event");
+    let cap = stats.pointer("/stats/capture").expect("stats.capture");
+    let n = cap
+        .as_array()
+        .map(|a| a.len())
+        .or_else(|| cap.as_object().map(|o| o.len()))
+        .unwrap_or(0);
+    assert_eq!(n, 2, "stats.capture should list two ports: {cap}");
+}
+
+#[test]
+fn unknown_config_key_is_a_startup_error_naming_it() {
+    require_root();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("sensor.yaml");
+    std::fs::write(
+        &cfg,
+        format!("sensor:\n  name: bad\nfiles:\n  log: all\n  hashez: [sha256]\noutputs:\n  eve:\n    path: {}\n", dir.path().join("eve.json").display()),
+    )
+    .unwrap();
+    let m = manifest("http-cl-exe");
+    let eal = vec![
+        "-l".to_string(),
+        "0-1".into(),
+        "--vdev".into(),
+        format!("net_pcap0,rx_pcap={}", m.pcap.display()),
+    ];
+    let out = run("badcfg", &eal, &cfg, dir.path());
+    assert_ne!(
+        out.code,
+        Some(0),
+        "a config with an unknown key must not start"
+    );
+    assert!(
+        out.stderr.contains("hashez"),
+        "stderr should name the unknown key `hashez`:\n{}",
+        out.stderr
+    );
+}
