@@ -468,3 +468,38 @@ pub fn decode_tcp<'a>(l4: &'a [u8], st: &mut DecodeStats) -> Option<TcpSeg<'a>> 
 
 /// Unspecified address, used where an address is needed before one is known.
 pub const UNSPEC: IpAddr = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn null_ipv6_and_sll_vlan() {
+        let mut st = DecodeStats::default();
+        let mut v6 = vec![0x60u8, 0, 0, 0];
+        v6.resize(40, 0);
+        let f = [&24u32.to_be_bytes()[..], &v6].concat();
+        assert_eq!(
+            ip_layer(LinkType::Null, &f, &mut st).map(|p| p.len()),
+            Some(40)
+        );
+        let f = [&30u32.to_le_bytes()[..], &v6].concat();
+        assert!(ip_layer(LinkType::Null, &f, &mut st).is_some());
+        let f = [&7u32.to_le_bytes()[..], &v6].concat();
+        assert!(ip_layer(LinkType::Null, &f, &mut st).is_none());
+        assert_eq!(st.non_ip, 1);
+        // SLL carrying an 802.1Q tag
+        let f = [&[0u8; 14][..], &[0x81, 0x00, 0x00, 0x07, 0x86, 0xdd], &v6].concat();
+        assert_eq!(
+            ip_layer(LinkType::LinuxSll, &f, &mut st).map(|p| p.len()),
+            Some(40)
+        );
+        assert_eq!(st.vlan, 1);
+        // payload length 0 (jumbogram) is refused; payload longer than the frame is truncated
+        assert!(decode_ip(&v6, &mut st).is_none());
+        assert_eq!(st.bad_header, 1);
+        v6[5] = 20;
+        assert!(decode_ip(&v6, &mut st).is_none());
+        assert_eq!(st.truncated, 1);
+    }
+}

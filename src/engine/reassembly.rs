@@ -441,3 +441,86 @@ impl Stream {
         d.abs() <= MAX_WINDOW
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(s: &mut Stream, segs: &[(u32, &[u8])], used: &mut u64, st: &mut TcpStats) -> Vec<u8> {
+        let mut got = Vec::new();
+        let mut lim = Limits {
+            per_flow: 1 << 20,
+            memcap: 1 << 20,
+            used,
+        };
+        for (seq, d) in segs {
+            s.segment(*seq, false, false, d, st, &mut lim, &mut |ev| match ev {
+                Delivery::Data(b) => got.extend_from_slice(b),
+                Delivery::Gap(n) => got.extend(std::iter::repeat_n(b'?', n as usize)),
+                Delivery::Fin => got.push(b'$'),
+            });
+        }
+        got
+    }
+
+    #[test]
+    fn wraparound_reorder_and_window() {
+        let mut s = Stream::default();
+        let mut used = 0;
+        let mut st = TcpStats::default();
+        let base = u32::MAX - 3;
+        let got = run(
+            &mut s,
+            &[
+                (base, b"ab"),
+                (base.wrapping_add(4), b"ef"),
+                (base.wrapping_add(2), b"cd"),
+            ],
+            &mut used,
+            &mut st,
+        );
+        assert_eq!(got, b"abcdef");
+        assert_eq!(s.offset(), 6);
+        assert_eq!(used, 0);
+        // far beyond the window: dropped, nothing buffered
+        let got = run(
+            &mut s,
+            &[(base.wrapping_add(6 + (1 << 27)), b"zz")],
+            &mut used,
+            &mut st,
+        );
+        assert!(got.is_empty());
+        assert_eq!(st.out_of_window, 1);
+        assert_eq!(s.buffered(), 0);
+    }
+
+    #[test]
+    fn buffered_bytes_are_accounted_and_freed() {
+        let mut s = Stream::default();
+        let mut used = 0;
+        let mut st = TcpStats::default();
+        run(
+            &mut s,
+            &[(100, b"a"), (105, b"xyz"), (110, b"q")],
+            &mut used,
+            &mut st,
+        );
+        assert_eq!(s.buffered(), 4);
+        assert_eq!(used, 4);
+        assert!(s.has_hole());
+        let mut lim = Limits {
+            per_flow: 1 << 20,
+            memcap: 1 << 20,
+            used: &mut used,
+        };
+        let mut gaps = Vec::new();
+        s.flush(&mut st, &mut lim, &mut |ev| {
+            if let Delivery::Gap(n) = ev {
+                gaps.push(n)
+            }
+        });
+        assert_eq!(gaps, vec![4, 2]);
+        assert_eq!(*lim.used, 0);
+        assert_eq!(s.offset(), 11);
+    }
+}
