@@ -323,7 +323,9 @@ impl ContentDecoder {
                     break;
                 }
                 Ok(_) => {
-                    if made < out.len() && (input.is_empty() || used == 0) {
+                    // Done with this input once it is all in and the output drained; a call
+                    // that moved nothing at all cannot make progress either.
+                    if (input.is_empty() && made < out.len()) || (used == 0 && made == 0) {
                         break;
                     }
                 }
@@ -515,6 +517,38 @@ pub(super) mod tests {
                 run(Coding::Deflate, &r, step, u64::MAX),
                 (p.clone(), DecState::Done)
             );
+        }
+    }
+
+    /// Large, mixed-entropy text in MSS-sized pieces: inflate may emit buffered output without
+    /// taking input, which must not drop the rest of the piece.
+    #[test]
+    fn large_text_in_segments() {
+        let mut x: u32 = 12345;
+        let mut p = Vec::new();
+        while p.len() < 3 << 20 {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            let w = [
+                "alpha ",
+                "beta ",
+                "{\"id\": ",
+                "1234, ",
+                "gamma\n",
+                "delta ",
+                "<tag/>",
+            ][(x >> 16) as usize % 7];
+            p.extend_from_slice(w.as_bytes());
+            if x % 5 == 0 {
+                p.push((x >> 8) as u8);
+            }
+        }
+        let mut e = GzEncoder::new(Vec::new(), Compression::new(6));
+        e.write_all(&p).unwrap();
+        let z = e.finish().unwrap();
+        for step in [1448, 4096, 65536] {
+            let (o, s) = run(Coding::Gzip, &z, step, u64::MAX);
+            assert_eq!(s, DecState::Done, "step {step}");
+            assert!(o == p, "step {step}: {} vs {}", o.len(), p.len());
         }
     }
 
