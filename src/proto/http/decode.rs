@@ -538,7 +538,7 @@ pub(super) mod tests {
                 "<tag/>",
             ][(x >> 16) as usize % 7];
             p.extend_from_slice(w.as_bytes());
-            if x % 5 == 0 {
+            if x.is_multiple_of(5) {
                 p.push((x >> 8) as u8);
             }
         }
