@@ -101,6 +101,20 @@ impl Default for HttpConfig {
 
 /// Longest chunk-size line accepted (with extensions).
 const MAX_CHUNK_LINE: usize = 1024;
+/// Longest URL kept for a transaction (queued requests stay small).
+const MAX_URL: usize = 2048;
+/// Longest host / user agent / content type / range kept.
+const MAX_FIELD: usize = 512;
+
+/// `s` cut to at most `max` bytes, on a character boundary.
+fn bounded(s: &str, max: usize) -> String {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
+}
+
 /// Most content codings undone on one body.
 const MAX_LAYERS: usize = 3;
 /// Most header fields in one block.
@@ -263,6 +277,7 @@ impl HttpParser {
     }
 
     fn run(&mut self, cx: &mut StreamCtx, dir: Dir, mut data: &[u8]) {
+        let mut stalls = 0;
         while !data.is_empty() {
             let n = match self.half(dir).state {
                 State::Headers => self.headers(cx, dir, data),
@@ -270,6 +285,12 @@ impl HttpParser {
                 State::Resync => self.resync(cx, dir, data),
                 State::Ignore => data.len(),
             };
+            // Every state consumes or changes; this guard only makes termination obvious.
+            stalls = if n == 0 { stalls + 1 } else { 0 };
+            if stalls > 8 {
+                cx.stats.http.garbage_bytes += data.len() as u64;
+                return;
+            }
             data = data.get(n..).unwrap_or_default();
         }
     }
@@ -312,7 +333,7 @@ impl HttpParser {
                 skipped + take
             }
             Some(end) => {
-                let used = end - old;
+                let used = end.saturating_sub(old);
                 let mut block = std::mem::take(&mut self.half(dir).buf);
                 self.half(dir).scan = 0;
                 self.block(cx, dir, &block[..end]);
@@ -382,10 +403,10 @@ impl HttpParser {
                 cx.stats.http.requests += 1;
                 let f = Fields::of(req.headers);
                 let txn = Txn {
-                    method: req.method.unwrap_or("").to_string(),
-                    url: req.path.unwrap_or("").to_string(),
-                    host: f.host.clone(),
-                    ua: f.ua.clone(),
+                    method: bounded(req.method.unwrap_or(""), 32),
+                    url: bounded(req.path.unwrap_or(""), MAX_URL),
+                    host: bounded(&f.host, MAX_FIELD),
+                    ua: bounded(&f.ua, MAX_FIELD),
                 };
                 if self.pending.len() >= self.max_pending {
                     self.pending.pop_front();
@@ -515,19 +536,20 @@ impl HttpParser {
 
     fn meta(&self, f: &Fields, txn: &Txn, status: Option<u16>) -> FileMeta {
         let mut m = FileMeta::new(AppProto::Http);
-        m.filename = f
+        let name = f
             .disposition
             .as_deref()
             .and_then(|d| headers::disposition_filename(d.as_bytes()))
             .unwrap_or_else(|| headers::url_filename(&txn.url));
+        m.filename = bounded(&name, MAX_URL);
         m.http = Some(Box::new(HttpInfo {
             hostname: txn.host.clone(),
             url: txn.url.clone(),
             http_method: txn.method.clone(),
             status,
             http_user_agent: txn.ua.clone(),
-            http_content_type: f.content_type.clone(),
-            content_range: f.content_range.clone(),
+            http_content_type: bounded(&f.content_type, MAX_FIELD),
+            content_range: f.content_range.as_deref().map(|r| bounded(r, MAX_FIELD)),
         }));
         m
     }

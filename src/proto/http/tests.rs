@@ -511,3 +511,14 @@ fn memory_stays_bounded_with_pending_flood() {
     let (_, st) = run_cfg(&[c(&reqs)], 4096, &ProtoConfig::default());
     assert_eq!(st.http.pending_overflow, 1000 - 64);
 }
+
+#[test]
+fn long_fields_are_bounded() {
+    let long = "\u{e9}".repeat(5000);
+    let req = format!("GET /{long} HTTP/1.1\r\nHost: {long}\r\nUser-Agent: {long}\r\n\r\n");
+    let (ev, _) = run(&[c(req.as_bytes()), s(&resp("", b"x"))]);
+    let h = ev[0].meta.http.as_ref().unwrap();
+    assert!(h.url.len() <= MAX_URL && h.url.starts_with("/\u{e9}"));
+    assert!(h.hostname.len() <= MAX_FIELD && h.http_user_agent.len() <= MAX_FIELD);
+    assert!(ev[0].meta.filename.len() <= MAX_URL);
+}
