@@ -522,3 +522,39 @@ fn long_fields_are_bounded() {
     assert!(h.hostname.len() <= MAX_FIELD && h.http_user_agent.len() <= MAX_FIELD);
     assert!(ev[0].meta.filename.len() <= MAX_URL);
 }
+
+#[test]
+fn dangerous_download_is_stored_by_hash() {
+    use crate::files::store::StoreWhich;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = FileSinkConfig {
+        store: Some((dir.path().to_path_buf(), StoreWhich::Dangerous)),
+        ..FileSinkConfig::default()
+    };
+    let mut sink = FileSink::new(cfg);
+    let mut stats = ProtoStats::default();
+    let mut p = HttpParser::new(&ProtoConfig::default());
+    let mut exe = vec![0u8; 512];
+    exe[..2].copy_from_slice(b"MZ");
+    let mut cx = StreamCtx {
+        flow_id: 1,
+        client: "10.0.0.1:40000".parse().unwrap(),
+        server: "192.0.2.9:80".parse().unwrap(),
+        ts: 5,
+        files: &mut sink,
+        stats: &mut stats,
+    };
+    p.data(&mut cx, Dir::ToServer, GET);
+    p.data(&mut cx, Dir::ToServer, GET);
+    p.data(&mut cx, Dir::ToClient, &resp("", &exe));
+    p.data(&mut cx, Dir::ToClient, &resp("", b"just text"));
+    let mut ev = Vec::new();
+    sink.take_events(&mut ev);
+    assert_eq!(ev.len(), 2);
+    assert_eq!(ev[0].ftype, crate::files::FileType::Exe);
+    assert!(ev[0].stored);
+    assert!(!ev[1].stored);
+    let stored = crate::files::store::stored_path(dir.path(), &ev[0].sha256);
+    assert_eq!(std::fs::read(stored).unwrap(), exe);
+    assert!(!crate::files::store::stored_path(dir.path(), &ev[1].sha256).exists());
+}
