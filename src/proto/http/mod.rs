@@ -52,6 +52,8 @@ counters! {
         chunked_with_length,
         /// Chunk size lines that are not hex, overflow, or are too long.
         bad_chunk_size,
+        /// Chunked responses whose first size line was not one: read unchunked to the close.
+        chunked_fallback,
         /// Chunk data not followed by CRLF.
         chunk_crlf_missing,
         /// Trailer sections larger than `max_header_bytes`.
@@ -215,6 +217,9 @@ struct Body {
     out: BodyOut,
     /// How a body that arrives in full ends (Truncated(Partial) for a partial 206).
     full_end: FileEnd,
+    /// Bytes of a chunked response's first size line, kept until it parses: when it does not,
+    /// the body is read as unchunked up to the close, as browsers do.
+    first_line: Option<Vec<u8>>,
 }
 
 enum State {
@@ -592,11 +597,14 @@ impl HttpParser {
             file: None,
             mime,
         };
+        let first_line =
+            (dir == Dir::ToClient && matches!(framing, Framing::Chunked(_))).then(Vec::new);
         self.half(dir).state = State::Body(Box::new(Body {
             framing,
             decoder,
             out,
             full_end,
+            first_line,
         }));
     }
 
@@ -615,6 +623,7 @@ impl HttpParser {
                 framing,
                 decoder,
                 out,
+                first_line,
                 ..
             } = &mut **body;
             match framing {
@@ -642,6 +651,11 @@ impl HttpParser {
                                 let b = rest[0];
                                 used += 1;
                                 *len += 1;
+                                if let Some(fl) = first_line.as_mut() {
+                                    if fl.len() < MAX_CHUNK_LINE {
+                                        fl.push(b);
+                                    }
+                                }
                                 if *len > MAX_CHUNK_LINE {
                                     bad = true;
                                 } else if b == b'\n' {
@@ -655,6 +669,7 @@ impl HttpParser {
                                     } else {
                                         Chunk::Data(*val)
                                     };
+                                    *first_line = None;
                                 } else if !*after && b.is_ascii_hexdigit() {
                                     let d = (b as char).to_digit(16).unwrap_or(0) as u64;
                                     *digits = digits.saturating_add(1);
@@ -730,6 +745,16 @@ impl HttpParser {
             }
         }
         if bad {
+            if let State::Body(body) = &mut self.half(dir).state {
+                if let Some(first) = body.first_line.take() {
+                    // Not chunked after all: what was read is body, the rest runs to the close.
+                    cx.stats.http.chunked_fallback += 1;
+                    body.framing = Framing::UntilClose;
+                    let Body { decoder, out, .. } = &mut **body;
+                    deliver(cx, decoder, out, &first);
+                    return used;
+                }
+            }
             cx.stats.http.bad_chunk_size += 1;
             self.close_body(cx, dir, FileEnd::Truncated(TruncReason::DecodeError));
             self.start_resync(cx, dir, 0);

@@ -370,6 +370,14 @@ fn chunk_size_with_junk_after_digits() {
 }
 
 #[test]
+fn chunked_that_is_not_falls_back_to_close() {
+    let r = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nX5O!P%@AP plain body";
+    let (ev, st) = run(&[c(GET), s(r), End(Dir::ToClient, StreamEnd::Fin)]);
+    check(&ev[0], b"X5O!P%@AP plain body", FileState::Closed);
+    assert_eq!(st.http.chunked_fallback, 1);
+}
+
+#[test]
 fn lying_chunk_sizes() {
     // Overflowing size: the body is cut, the parser resyncs on the next response.
     let mut r = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nffffffffffffffffffff\r\nxx".to_vec();
