@@ -340,6 +340,10 @@ fn ole_entry_flags(e: &[u8]) -> u8 {
     let (Some(name), Some(nl)) = (e.get(..64), e.get(64..66)) else {
         return 0;
     };
+    // Only storages, streams and the root (free entries may hold stale bytes).
+    if !matches!(e.get(66), Some(1 | 2 | 5)) {
+        return 0;
+    }
     let nlen = (u16::from_le_bytes([nl[0], nl[1]]) as usize).min(64);
     let units: Vec<u16> = name[..nlen]
         .chunks_exact(2)
@@ -440,14 +444,15 @@ fn detect_type(h: &[u8], sniff: &Sniffer) -> FileType {
     }
     if h.starts_with(OLE_MAGIC) {
         let f = sniff.ole_result(h);
-        return if f & O_MSI != 0 {
-            Msi
-        } else if f & O_WORD != 0 {
+        // Office stream names are specific; MSI's packed names come last.
+        return if f & O_WORD != 0 {
             Doc
         } else if f & O_XLS != 0 {
             Xls
         } else if f & O_PPT != 0 {
             Ppt
+        } else if f & O_MSI != 0 {
+            Msi
         } else {
             Doc
         };
@@ -562,6 +567,9 @@ fn text_type(h: &[u8]) -> FileType {
         "new activexobject",
         "let ",
         "const ",
+        "});",
+        "document.",
+        "prototype.",
     ];
     let bat = [
         "\nset ",
@@ -579,7 +587,13 @@ fn text_type(h: &[u8]) -> FileType {
     if p >= 2
         || v >= 2
         || b >= 2
-        || (j >= 2 && (has("eval(") || has("activexobject") || has("wscript") || j >= 3))
+        || (j >= 2
+            && (has("eval(")
+                || has("activexobject")
+                || has("wscript")
+                || has("function(")
+                || has("});")
+                || j >= 3))
     {
         return Script;
     }
@@ -799,6 +813,14 @@ mod tests {
         );
         assert_eq!(det("plain text, caf\u{e9}\n".as_bytes()), FileType::Text);
         assert_eq!(det(b"{\"json\": [1, 2, 3]}"), FileType::Text);
+        assert_eq!(
+            det(b"Object.extend(Event, {\n  onReady: function(f) {\n  }\n});\n"),
+            FileType::Script
+        );
+        assert_eq!(
+            det(b"body { color: red; }\n.a > .b { margin: 0 }\n"),
+            FileType::Text
+        );
         assert_eq!(det(b"bin\0ary\xff"), FileType::Other);
         assert_eq!(det(b""), FileType::Other);
         assert_eq!(det(b"\xc3"), FileType::Text);

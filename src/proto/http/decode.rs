@@ -60,6 +60,10 @@ enum Engine {
     /// First byte of a deflate body, waiting for the second to tell zlib from raw.
     DeflateSniff(Option<u8>),
     Inflate(Box<Decompress>),
+    /// Gzip member trailer (CRC32, ISIZE) being skipped: bytes left.
+    GzTrailer(u8),
+    /// Between gzip members: another one starts with 1f 8b, anything else ends the body.
+    GzNext,
     Brotli(Box<Brotli>),
     Idle,
 }
@@ -89,6 +93,7 @@ pub struct ContentDecoder {
     /// May still turn into a passthrough: not gzip (deflate and brotli have no magic), or a
     /// gzip whose magic was wrong. A gzip with a good header that fails later is corrupt.
     may_pass: bool,
+    gzip: bool,
 }
 
 impl ContentDecoder {
@@ -117,6 +122,7 @@ impl ContentDecoder {
             prefix: Vec::new(),
             seen: 0,
             may_pass: coding != Coding::Gzip,
+            gzip: coding == Coding::Gzip,
         }
     }
 
@@ -208,11 +214,36 @@ impl ContentDecoder {
                     else {
                         return;
                     };
-                    self.inflate(&mut z, input, emit);
+                    let used = self.inflate(&mut z, input, emit);
+                    if self.state == DecState::Done && self.gzip {
+                        // Members may follow (concatenated gzip streams).
+                        self.state = DecState::Running;
+                        self.engine = Engine::GzTrailer(8);
+                        input = input.get(used..).unwrap_or_default();
+                        continue;
+                    }
                     if self.state == DecState::Running {
                         self.engine = Engine::Inflate(z);
                     }
                     return;
+                }
+                Engine::GzTrailer(left) => {
+                    let n = usize::from(*left).min(input.len());
+                    *left -= n as u8;
+                    input = input.get(n..).unwrap_or_default();
+                    if *left == 0 {
+                        self.engine = Engine::GzNext;
+                    }
+                }
+                Engine::GzNext => {
+                    if input.first() == Some(&0x1f) {
+                        self.engine = Engine::GzHeader(GzHdr::default());
+                    } else {
+                        // Trailing bytes after the last member are ignored.
+                        self.state = DecState::Done;
+                        self.engine = Engine::Idle;
+                        return;
+                    }
                 }
                 Engine::Brotli(_) => {
                     let Engine::Brotli(mut b) = std::mem::replace(&mut self.engine, Engine::Idle)
@@ -232,6 +263,14 @@ impl ContentDecoder {
 
     /// The body ended. A deflate body of a single byte is finished here.
     pub fn finish(&mut self, emit: &mut dyn FnMut(&[u8])) {
+        if self.state == DecState::Running
+            && matches!(self.engine, Engine::GzTrailer(_) | Engine::GzNext)
+        {
+            // The last member's end was seen (a cut trailer loses only the CRC).
+            self.state = DecState::Done;
+            self.engine = Engine::Idle;
+            return;
+        }
         if let Engine::DeflateSniff(Some(b0)) = self.engine {
             let mut z = Box::new(Decompress::new(false));
             self.engine = Engine::Idle;
@@ -256,8 +295,15 @@ impl ContentDecoder {
         true
     }
 
-    fn inflate(&mut self, z: &mut Decompress, mut input: &[u8], emit: &mut dyn FnMut(&[u8])) {
+    /// Inflates `input`; returns the bytes of it consumed.
+    fn inflate(
+        &mut self,
+        z: &mut Decompress,
+        mut input: &[u8],
+        emit: &mut dyn FnMut(&[u8]),
+    ) -> usize {
         let mut out = std::mem::take(&mut self.out);
+        let total = input.len();
         loop {
             let (in0, out0) = (z.total_in(), z.total_out());
             let r = z.decompress(input, &mut out, FlushDecompress::None);
@@ -277,13 +323,16 @@ impl ContentDecoder {
                     break;
                 }
                 Ok(_) => {
-                    if made < out.len() && (input.is_empty() || used == 0) {
+                    // Done with this input once it is all in and the output drained; a call
+                    // that moved nothing at all cannot make progress either.
+                    if (input.is_empty() && made < out.len()) || (used == 0 && made == 0) {
                         break;
                     }
                 }
             }
         }
         self.out = out;
+        total - input.len()
     }
 
     fn brotli(&mut self, st: &mut Brotli, input: &[u8], emit: &mut dyn FnMut(&[u8])) {
@@ -469,6 +518,60 @@ pub(super) mod tests {
                 (p.clone(), DecState::Done)
             );
         }
+    }
+
+    /// Large, mixed-entropy text in MSS-sized pieces: inflate may emit buffered output without
+    /// taking input, which must not drop the rest of the piece.
+    #[test]
+    fn large_text_in_segments() {
+        let mut x: u32 = 12345;
+        let mut p = Vec::new();
+        while p.len() < 3 << 20 {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            let w = [
+                "alpha ",
+                "beta ",
+                "{\"id\": ",
+                "1234, ",
+                "gamma\n",
+                "delta ",
+                "<tag/>",
+            ][(x >> 16) as usize % 7];
+            p.extend_from_slice(w.as_bytes());
+            if x.is_multiple_of(5) {
+                p.push((x >> 8) as u8);
+            }
+        }
+        let mut e = GzEncoder::new(Vec::new(), Compression::new(6));
+        e.write_all(&p).unwrap();
+        let z = e.finish().unwrap();
+        for step in [1448, 4096, 65536] {
+            let (o, s) = run(Coding::Gzip, &z, step, u64::MAX);
+            assert_eq!(s, DecState::Done, "step {step}");
+            assert!(o == p, "step {step}: {} vs {}", o.len(), p.len());
+        }
+    }
+
+    #[test]
+    fn gzip_members_concatenated() {
+        let mut z = Vec::new();
+        for part in [&b"first member, "[..], b"second member"] {
+            let mut e = GzEncoder::new(Vec::new(), Compression::default());
+            e.write_all(part).unwrap();
+            z.extend_from_slice(&e.finish().unwrap());
+        }
+        for step in [1, 5, 1000] {
+            assert_eq!(
+                run(Coding::Gzip, &z, step, u64::MAX),
+                (b"first member, second member".to_vec(), DecState::Done)
+            );
+        }
+        // Junk after the last member is ignored; a cut trailer still counts as complete.
+        let mut j = z.clone();
+        j.extend_from_slice(b"\0\0junk");
+        assert_eq!(run(Coding::Gzip, &j, 3, u64::MAX).1, DecState::Done);
+        let cut = &z[..z.len() - 3];
+        assert_eq!(run(Coding::Gzip, cut, 3, u64::MAX).1, DecState::Done);
     }
 
     #[test]

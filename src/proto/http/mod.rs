@@ -52,6 +52,8 @@ counters! {
         chunked_with_length,
         /// Chunk size lines that are not hex, overflow, or are too long.
         bad_chunk_size,
+        /// Chunked responses whose first size line was not one: read unchunked to the close.
+        chunked_fallback,
         /// Chunk data not followed by CRLF.
         chunk_crlf_missing,
         /// Trailer sections larger than `max_header_bytes`.
@@ -101,6 +103,20 @@ impl Default for HttpConfig {
 
 /// Longest chunk-size line accepted (with extensions).
 const MAX_CHUNK_LINE: usize = 1024;
+/// Longest URL kept for a transaction (queued requests stay small).
+const MAX_URL: usize = 2048;
+/// Longest host / user agent / content type / range kept.
+const MAX_FIELD: usize = 512;
+
+/// `s` cut to at most `max` bytes, on a character boundary.
+fn bounded(s: &str, max: usize) -> String {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
+}
+
 /// Most content codings undone on one body.
 const MAX_LAYERS: usize = 3;
 /// Most header fields in one block.
@@ -201,6 +217,9 @@ struct Body {
     out: BodyOut,
     /// How a body that arrives in full ends (Truncated(Partial) for a partial 206).
     full_end: FileEnd,
+    /// Bytes of a chunked response's first size line, kept until it parses: when it does not,
+    /// the body is read as unchunked up to the close, as browsers do.
+    first_line: Option<Vec<u8>>,
 }
 
 enum State {
@@ -263,6 +282,7 @@ impl HttpParser {
     }
 
     fn run(&mut self, cx: &mut StreamCtx, dir: Dir, mut data: &[u8]) {
+        let mut stalls = 0;
         while !data.is_empty() {
             let n = match self.half(dir).state {
                 State::Headers => self.headers(cx, dir, data),
@@ -270,6 +290,12 @@ impl HttpParser {
                 State::Resync => self.resync(cx, dir, data),
                 State::Ignore => data.len(),
             };
+            // Every state consumes or changes; this guard only makes termination obvious.
+            stalls = if n == 0 { stalls + 1 } else { 0 };
+            if stalls > 8 {
+                cx.stats.http.garbage_bytes += data.len() as u64;
+                return;
+            }
             data = data.get(n..).unwrap_or_default();
         }
     }
@@ -312,7 +338,7 @@ impl HttpParser {
                 skipped + take
             }
             Some(end) => {
-                let used = end - old;
+                let used = end.saturating_sub(old);
                 let mut block = std::mem::take(&mut self.half(dir).buf);
                 self.half(dir).scan = 0;
                 self.block(cx, dir, &block[..end]);
@@ -382,10 +408,10 @@ impl HttpParser {
                 cx.stats.http.requests += 1;
                 let f = Fields::of(req.headers);
                 let txn = Txn {
-                    method: req.method.unwrap_or("").to_string(),
-                    url: req.path.unwrap_or("").to_string(),
-                    host: f.host.clone(),
-                    ua: f.ua.clone(),
+                    method: bounded(req.method.unwrap_or(""), 32),
+                    url: bounded(req.path.unwrap_or(""), MAX_URL),
+                    host: bounded(&f.host, MAX_FIELD),
+                    ua: bounded(&f.ua, MAX_FIELD),
                 };
                 if self.pending.len() >= self.max_pending {
                     self.pending.pop_front();
@@ -515,19 +541,20 @@ impl HttpParser {
 
     fn meta(&self, f: &Fields, txn: &Txn, status: Option<u16>) -> FileMeta {
         let mut m = FileMeta::new(AppProto::Http);
-        m.filename = f
+        let name = f
             .disposition
             .as_deref()
             .and_then(|d| headers::disposition_filename(d.as_bytes()))
             .unwrap_or_else(|| headers::url_filename(&txn.url));
+        m.filename = bounded(&name, MAX_URL);
         m.http = Some(Box::new(HttpInfo {
             hostname: txn.host.clone(),
             url: txn.url.clone(),
             http_method: txn.method.clone(),
             status,
             http_user_agent: txn.ua.clone(),
-            http_content_type: f.content_type.clone(),
-            content_range: f.content_range.clone(),
+            http_content_type: bounded(&f.content_type, MAX_FIELD),
+            content_range: f.content_range.as_deref().map(|r| bounded(r, MAX_FIELD)),
         }));
         m
     }
@@ -570,11 +597,14 @@ impl HttpParser {
             file: None,
             mime,
         };
+        let first_line =
+            (dir == Dir::ToClient && matches!(framing, Framing::Chunked(_))).then(Vec::new);
         self.half(dir).state = State::Body(Box::new(Body {
             framing,
             decoder,
             out,
             full_end,
+            first_line,
         }));
     }
 
@@ -593,6 +623,7 @@ impl HttpParser {
                 framing,
                 decoder,
                 out,
+                first_line,
                 ..
             } = &mut **body;
             match framing {
@@ -620,6 +651,11 @@ impl HttpParser {
                                 let b = rest[0];
                                 used += 1;
                                 *len += 1;
+                                if let Some(fl) = first_line.as_mut() {
+                                    if fl.len() < MAX_CHUNK_LINE {
+                                        fl.push(b);
+                                    }
+                                }
                                 if *len > MAX_CHUNK_LINE {
                                     bad = true;
                                 } else if b == b'\n' {
@@ -633,6 +669,7 @@ impl HttpParser {
                                     } else {
                                         Chunk::Data(*val)
                                     };
+                                    *first_line = None;
                                 } else if !*after && b.is_ascii_hexdigit() {
                                     let d = (b as char).to_digit(16).unwrap_or(0) as u64;
                                     *digits = digits.saturating_add(1);
@@ -708,6 +745,16 @@ impl HttpParser {
             }
         }
         if bad {
+            if let State::Body(body) = &mut self.half(dir).state {
+                if let Some(first) = body.first_line.take() {
+                    // Not chunked after all: what was read is body, the rest runs to the close.
+                    cx.stats.http.chunked_fallback += 1;
+                    body.framing = Framing::UntilClose;
+                    let Body { decoder, out, .. } = &mut **body;
+                    deliver(cx, decoder, out, &first);
+                    return used;
+                }
+            }
             cx.stats.http.bad_chunk_size += 1;
             self.close_body(cx, dir, FileEnd::Truncated(TruncReason::DecodeError));
             self.start_resync(cx, dir, 0);

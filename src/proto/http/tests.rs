@@ -370,6 +370,14 @@ fn chunk_size_with_junk_after_digits() {
 }
 
 #[test]
+fn chunked_that_is_not_falls_back_to_close() {
+    let r = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nX5O!P%@AP plain body";
+    let (ev, st) = run(&[c(GET), s(r), End(Dir::ToClient, StreamEnd::Fin)]);
+    check(&ev[0], b"X5O!P%@AP plain body", FileState::Closed);
+    assert_eq!(st.http.chunked_fallback, 1);
+}
+
+#[test]
 fn lying_chunk_sizes() {
     // Overflowing size: the body is cut, the parser resyncs on the next response.
     let mut r = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nffffffffffffffffffff\r\nxx".to_vec();
@@ -510,4 +518,51 @@ fn memory_stays_bounded_with_pending_flood() {
     }
     let (_, st) = run_cfg(&[c(&reqs)], 4096, &ProtoConfig::default());
     assert_eq!(st.http.pending_overflow, 1000 - 64);
+}
+
+#[test]
+fn long_fields_are_bounded() {
+    let long = "\u{e9}".repeat(5000);
+    let req = format!("GET /{long} HTTP/1.1\r\nHost: {long}\r\nUser-Agent: {long}\r\n\r\n");
+    let (ev, _) = run(&[c(req.as_bytes()), s(&resp("", b"x"))]);
+    let h = ev[0].meta.http.as_ref().unwrap();
+    assert!(h.url.len() <= MAX_URL && h.url.starts_with("/\u{e9}"));
+    assert!(h.hostname.len() <= MAX_FIELD && h.http_user_agent.len() <= MAX_FIELD);
+    assert!(ev[0].meta.filename.len() <= MAX_URL);
+}
+
+#[test]
+fn dangerous_download_is_stored_by_hash() {
+    use crate::files::store::StoreWhich;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = FileSinkConfig {
+        store: Some((dir.path().to_path_buf(), StoreWhich::Dangerous)),
+        ..FileSinkConfig::default()
+    };
+    let mut sink = FileSink::new(cfg);
+    let mut stats = ProtoStats::default();
+    let mut p = HttpParser::new(&ProtoConfig::default());
+    let mut exe = vec![0u8; 512];
+    exe[..2].copy_from_slice(b"MZ");
+    let mut cx = StreamCtx {
+        flow_id: 1,
+        client: "10.0.0.1:40000".parse().unwrap(),
+        server: "192.0.2.9:80".parse().unwrap(),
+        ts: 5,
+        files: &mut sink,
+        stats: &mut stats,
+    };
+    p.data(&mut cx, Dir::ToServer, GET);
+    p.data(&mut cx, Dir::ToServer, GET);
+    p.data(&mut cx, Dir::ToClient, &resp("", &exe));
+    p.data(&mut cx, Dir::ToClient, &resp("", b"just text"));
+    let mut ev = Vec::new();
+    sink.take_events(&mut ev);
+    assert_eq!(ev.len(), 2);
+    assert_eq!(ev[0].ftype, crate::files::FileType::Exe);
+    assert!(ev[0].stored);
+    assert!(!ev[1].stored);
+    let stored = crate::files::store::stored_path(dir.path(), &ev[0].sha256);
+    assert_eq!(std::fs::read(stored).unwrap(), exe);
+    assert!(!crate::files::store::stored_path(dir.path(), &ev[1].sha256).exists());
 }
