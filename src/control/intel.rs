@@ -215,7 +215,9 @@ mod tests {
         assert!(e.contains(&format!("{}:3:", p.display())), "{e}");
         // Right length, not hex.
         std::fs::write(&p, format!("{}\n", "g".repeat(32))).unwrap();
-        assert!(Blocklists::load(std::slice::from_ref(&p)).unwrap_err().contains(":1:"));
+        assert!(Blocklists::load(std::slice::from_ref(&p))
+            .unwrap_err()
+            .contains(":1:"));
         let e = Blocklists::load(&[dir.path().join("missing")]).unwrap_err();
         assert!(e.contains("missing") && e.contains("cannot read"), "{e}");
     }
