@@ -357,6 +357,26 @@ fn queue_overflow_drops_oldest_counted() {
 }
 
 #[test]
+fn newest_request_is_asked_first() {
+    let srv = Server::start(serde_json::json!({
+        hex(&h(1)): {"kind": "slow", "sleep": 0.7, "answer": {"kind": "clean"}},
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    let mut vt = VirusTotal::new_with(&cfg(&srv.url(), &dir.path().join("c")), fast())
+        .unwrap()
+        .unwrap();
+    vt.request(&h(1));
+    // h(1) is in flight (the server is slow) while the others queue up.
+    std::thread::sleep(Duration::from_millis(250));
+    for i in 2..=4 {
+        vt.request(&h(i));
+    }
+    assert_eq!(vt.drain(Duration::from_secs(10)).len(), 4);
+    let order: Vec<String> = serde_json::from_value(srv.stats()["order"].clone()).unwrap();
+    assert_eq!(order, [1, 4, 3, 2].map(|i| hex(&h(i))));
+}
+
+#[test]
 fn drain_finishes_the_queue() {
     let srv = Server::start(serde_json::json!({ EICAR: {"kind": "malicious", "malicious": 50} }));
     let dir = tempfile::tempdir().unwrap();

@@ -7,7 +7,8 @@ Binds 127.0.0.1 on a free port and prints `PORT <n>` as its first stdout line.
 Serves GET /api/v3/files/<sha256> from TABLE (sha256 -> behaviour); a hash missing from the table
 is a 404 NotFoundError. A request whose x-apikey header is not KEY (default "test-key") gets 401.
 GET /_stats returns what was asked: total, per_sha256, per_minute (unix minute -> count),
-max_in_60s (most requests in any sliding 60 s window), bad_key (401s sent).
+max_in_60s (most requests in any sliding 60 s window), bad_key (401s sent), order (hashes in
+the order they were asked).
 
 Behaviours (JSON objects, "kind" selects):
   {"kind": "malicious", "malicious": N, "suspicious": S, "undetected": U, "harmless": H, "date": T}
@@ -29,7 +30,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
-STATS = {"total": 0, "per_sha256": {}, "per_minute": {}, "bad_key": 0}
+STATS = {"total": 0, "per_sha256": {}, "per_minute": {}, "bad_key": 0, "order": []}
 TIMES = []  # arrival time of every file request
 SEEN = {}  # sha256 -> requests so far
 
@@ -102,6 +103,7 @@ class Handler(BaseHTTPRequestHandler):
         now = time.time()
         with LOCK:
             STATS["total"] += 1
+            STATS["order"].append(sha)
             STATS["per_sha256"][sha] = STATS["per_sha256"].get(sha, 0) + 1
             minute = str(int(now // 60))
             STATS["per_minute"][minute] = STATS["per_minute"].get(minute, 0) + 1

@@ -336,13 +336,30 @@ fn now_secs() -> u64 {
     crate::time::wall_now() / NANOS_PER_SEC
 }
 
-/// Loads the cache; returns entries and how many lines were read. Bad lines are counted.
-fn load_cache(path: &Path, stats: &mut VtStats) -> (HashMap<[u8; 32], CacheEntry>, u64) {
-    let mut map = HashMap::new();
-    let mut lines = 0u64;
+/// What the cache file holds.
+#[derive(Default)]
+struct Loaded {
+    map: HashMap<[u8; 32], CacheEntry>,
+    /// Lines read (to decide on compaction).
+    lines: u64,
+    /// Lookups recorded in the last 24 h and the last minute: a restart does not reset the quota.
+    last_day: u64,
+    last_minute: u64,
+}
+
+/// Loads the cache. Bad lines are counted and skipped; later lines win.
+fn load_cache(path: &Path, stats: &mut VtStats) -> Loaded {
+    let mut out = Loaded::default();
     let Ok(f) = std::fs::File::open(path) else {
-        return (map, 0);
+        return out;
     };
+    let now = now_secs();
+    let Loaded {
+        map,
+        lines,
+        last_day,
+        last_minute,
+    } = &mut out;
     let mut r = std::io::BufReader::new(f);
     let mut buf = Vec::new();
     loop {
@@ -368,7 +385,7 @@ fn load_cache(path: &Path, stats: &mut VtStats) -> (HashMap<[u8; 32], CacheEntry
             }
             continue;
         }
-        lines += 1;
+        *lines += 1;
         let text = buf.trim_ascii();
         if text.is_empty() {
             continue;
@@ -402,7 +419,7 @@ fn load_cache(path: &Path, stats: &mut VtStats) -> (HashMap<[u8; 32], CacheEntry
         );
     }
     stats.cache_loaded = map.len() as u64;
-    (map, lines)
+    out
 }
 
 fn cache_line(sha: &[u8; 32], e: &CacheEntry) -> String {
@@ -505,6 +522,18 @@ impl Limiter {
             }
         }
         Some(t)
+    }
+
+    /// Counts lookups made before a restart (from the cache), conservatively as made now.
+    fn seed(&mut self, last_day: u64, last_minute: u64) {
+        let now = Instant::now();
+        for _ in 0..last_minute.min(self.per_min as u64) {
+            self.minute.push_back(now);
+        }
+        if last_day > 0 {
+            self.day.push_back((0, last_day));
+            self.day_total = last_day;
+        }
     }
 
     fn record(&mut self, now: Instant) {
@@ -855,7 +884,12 @@ impl VirusTotal {
 
         let mut stats = VtStats::default();
         let cache_path = cache_file(&cfg.cache);
-        let (cache, lines) = load_cache(&cache_path, &mut stats);
+        let Loaded {
+            map: cache,
+            lines,
+            last_day,
+            last_minute,
+        } = load_cache(&cache_path, &mut stats);
         if lines > (cache.len() as u64).saturating_mul(2) + 64 {
             match compact_cache(&cache_path, &cache) {
                 Ok(()) => stats.cache_compactions += 1,
@@ -868,15 +902,17 @@ impl VirusTotal {
             cv: Condvar::new(),
         });
         let (tx, rx) = mpsc::channel();
+        let mut limiter = Limiter::new(
+            cfg.requests_per_minute,
+            cfg.requests_per_day,
+            tuning.quota_margin,
+        );
+        limiter.seed(last_day, last_minute);
         let worker = Worker {
             shared: shared.clone(),
             client,
             base,
-            limiter: Limiter::new(
-                cfg.requests_per_minute,
-                cfg.requests_per_day,
-                tuning.quota_margin,
-            ),
+            limiter,
             tuning: tuning.clone(),
             threshold: cfg.malicious_threshold.max(1),
             tx,
@@ -1191,6 +1227,14 @@ mod tests {
         l.record(t1);
         // Daily cap of 3 reached: next is a day later.
         assert!(l.next_free(t1 + MINUTE).unwrap() >= t0 + Duration::from_secs(DAY_SECS));
+        // A restart counts what the cache says was asked recently.
+        let mut s = Limiter::new(5, 10, Duration::ZERO);
+        s.seed(10, 1);
+        assert!(s.next_free(Instant::now()).unwrap() > Instant::now() + MINUTE);
+        let mut s = Limiter::new(2, 10, Duration::ZERO);
+        s.seed(3, 3);
+        let n = Instant::now();
+        assert!(s.next_free(n).unwrap() > n + Duration::from_secs(59));
         let mut z = Limiter::new(1, 0, Duration::ZERO);
         assert_eq!(z.next_free(t0), None);
     }
@@ -1215,13 +1259,13 @@ mod tests {
         text.push('\n');
         std::fs::write(&p, text).unwrap();
         let mut st = VtStats::default();
-        let (m, _) = load_cache(&p, &mut st);
+        let m = load_cache(&p, &mut st).map;
         assert_eq!(m.len(), 1);
         assert_eq!(m[&h].analysis.as_ref().unwrap().malicious, 3);
         assert_eq!(st.cache_bad_lines, 3);
         compact_cache(&p, &m).unwrap();
-        let (m2, lines) = load_cache(&p, &mut VtStats::default());
-        assert_eq!((m2.len(), lines), (1, 1));
+        let l = load_cache(&p, &mut VtStats::default());
+        assert_eq!((l.map.len(), l.lines, l.last_day), (1, 1, 0));
     }
 
     #[test]
