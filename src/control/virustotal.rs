@@ -409,6 +409,9 @@ fn load_cache(path: &Path, stats: &mut VtStats) -> Loaded {
             total: l.total,
             scan_date: l.scan_date.filter(|s| s.len() <= 64),
         });
+        let age = now.saturating_sub(l.checked);
+        *last_day += u64::from(age < DAY_SECS);
+        *last_minute += u64::from(age < 60);
         // Later lines win.
         map.insert(
             sha,
@@ -1266,6 +1269,24 @@ mod tests {
         compact_cache(&p, &m).unwrap();
         let l = load_cache(&p, &mut VtStats::default());
         assert_eq!((l.map.len(), l.lines, l.last_day), (1, 1, 0));
+    }
+
+    #[test]
+    fn recent_lookups_in_cache_are_counted_for_the_quota() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.jsonl");
+        let now = now_secs();
+        let mut text = String::new();
+        for (i, checked) in [now, now - 3600, now - 2 * DAY_SECS].iter().enumerate() {
+            let e = CacheEntry {
+                analysis: None,
+                checked: *checked,
+            };
+            text.push_str(&cache_line(&[i as u8; 32], &e));
+        }
+        std::fs::write(&p, text).unwrap();
+        let l = load_cache(&p, &mut VtStats::default());
+        assert_eq!((l.map.len(), l.last_day, l.last_minute), (3, 2, 1));
     }
 
     #[test]
