@@ -11,7 +11,7 @@
 //! hash; malicious verdicts are kept for ever, clean / not_found ones are asked again after
 //! `recheck_after`. The API key never appears in any message or Debug output.
 
-use crate::config::VirusTotalCfg;
+use crate::config::{VirusTotalCfg, Which};
 use crate::counters;
 use crate::time::NANOS_PER_SEC;
 use serde::{Deserialize, Serialize};
@@ -172,6 +172,15 @@ pub enum Outcome {
     Malformed,
     /// Anything else: verdict error, no retry.
     OtherStatus(u16),
+}
+
+/// Whether a file is looked up under `virustotal.lookup` (`dangerous`: dangerous types only).
+pub fn should_lookup(lookup: Which, dangerous: bool) -> bool {
+    match lookup {
+        Which::All => true,
+        Which::Dangerous => dangerous,
+        Which::None => false,
+    }
 }
 
 /// `https://www.virustotal.com/gui/file/<sha256 hex>`
@@ -1287,6 +1296,33 @@ mod tests {
         std::fs::write(&p, text).unwrap();
         let l = load_cache(&p, &mut VtStats::default());
         assert_eq!((l.map.len(), l.last_day, l.last_minute), (3, 2, 1));
+    }
+
+    #[test]
+    fn every_prefix_of_an_answer_is_handled() {
+        let h = sha(EICAR);
+        let body = format!(
+            r#"{{"data":{{"id":"{EICAR}","attributes":{{"last_analysis_date":1,"last_analysis_stats":{{"malicious":1,"undetected":2}}}}}}}}"#
+        );
+        let b = body.as_bytes();
+        for n in 0..b.len() {
+            assert_eq!(
+                parse_response(200, &b[..n], &h),
+                Outcome::Malformed,
+                "prefix {n}"
+            );
+        }
+        assert!(matches!(parse_response(200, b, &h), Outcome::Found(_)));
+        let big = vec![b' '; MAX_BODY as usize + 1];
+        assert_eq!(parse_response(200, &big, &h), Outcome::Malformed);
+    }
+
+    #[test]
+    fn which_files_are_looked_up() {
+        assert!(should_lookup(Which::All, false));
+        assert!(should_lookup(Which::Dangerous, true));
+        assert!(!should_lookup(Which::Dangerous, false));
+        assert!(!should_lookup(Which::None, true));
     }
 
     #[test]
