@@ -221,7 +221,8 @@ pub fn decode_hex(s: &str, out: &mut [u8]) -> bool {
         }
     }
     for (o, pair) in out.iter_mut().zip(b.chunks_exact(2)) {
-        match (nib(pair[0]), nib(pair[1])) {
+        let &[hi, lo] = pair else { return false };
+        match (nib(hi), nib(lo)) {
             (Some(h), Some(l)) => *o = (h << 4) | l,
             _ => return false,
         }
@@ -609,7 +610,7 @@ fn fetch(client: &reqwest::blocking::Client, base: &str, sha: &[u8; 32]) -> Fetc
     match client.get(&url).send() {
         Err(e) if e.is_timeout() => Fetch::Timeout,
         // reqwest errors name the URL (base + hash), never the x-apikey header.
-        Err(e) => Fetch::Transport(e.to_string()),
+        Err(e) => Fetch::Transport(error_chain(&e)),
         Ok(resp) => {
             let status = resp.status().as_u16();
             let mut body = Vec::new();
@@ -623,6 +624,23 @@ fn fetch(client: &reqwest::blocking::Client, base: &str, sha: &[u8; 32]) -> Fetc
             }
         }
     }
+}
+
+/// An error and its causes on one line ("connection refused" is in a cause, not the top error).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    let mut depth = 0;
+    while let Some(c) = cur {
+        depth += 1;
+        if depth > 8 {
+            break;
+        }
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
 }
 
 struct Worker {
