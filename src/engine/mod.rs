@@ -102,7 +102,12 @@ pub struct Engine {
 impl Engine {
     pub fn new(cfg: EngineConfig) -> Self {
         let files = FileSink::new(cfg.files.clone());
-        Engine { cfg, files, stats: EngineStats::default(), now: 0 }
+        Engine {
+            cfg,
+            files,
+            stats: EngineStats::default(),
+            now: 0,
+        }
     }
 
     /// Handles one captured frame of link type `lt` seen at packet time `ts`.

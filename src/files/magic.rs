@@ -12,8 +12,36 @@ pub const HEAD_LEN: usize = 4096;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FileType {
-    Exe, Dll, Elf, Macho, Pdf, Zip, Rar, #[serde(rename = "7z")] SevenZ, Gzip, Cab, Msi, Doc, Xls,
-    Ppt, Docx, Xlsx, Pptx, Docm, Xlsm, Rtf, Jar, Apk, Iso, Lnk, Script, Html, Image, Text, Other,
+    Exe,
+    Dll,
+    Elf,
+    Macho,
+    Pdf,
+    Zip,
+    Rar,
+    #[serde(rename = "7z")]
+    SevenZ,
+    Gzip,
+    Cab,
+    Msi,
+    Doc,
+    Xls,
+    Ppt,
+    Docx,
+    Xlsx,
+    Pptx,
+    Docm,
+    Xlsm,
+    Rtf,
+    Jar,
+    Apk,
+    Iso,
+    Lnk,
+    Script,
+    Html,
+    Image,
+    Text,
+    Other,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

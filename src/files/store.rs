@@ -37,7 +37,12 @@ impl Store {
         None
     }
     /// Keeps (renames by sha256) or drops the temporary file. Ok(true) when kept.
-    pub fn finish(&mut self, _p: Pending, _sha256: &[u8; 32], _cat: Category) -> std::io::Result<bool> {
+    pub fn finish(
+        &mut self,
+        _p: Pending,
+        _sha256: &[u8; 32],
+        _cat: Category,
+    ) -> std::io::Result<bool> {
         Ok(false)
     }
 }

@@ -19,7 +19,9 @@ pub struct HttpConfig {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        HttpConfig { max_header_bytes: 64 << 10 }
+        HttpConfig {
+            max_header_bytes: 64 << 10,
+        }
     }
 }
 

@@ -24,7 +24,12 @@ pub struct MimeLimits {
 
 impl Default for MimeLimits {
     fn default() -> Self {
-        MimeLimits { max_depth: 8, max_header_bytes: 64 << 10, max_line: 64 << 10, max_parts: 1000 }
+        MimeLimits {
+            max_depth: 8,
+            max_header_bytes: 64 << 10,
+            max_line: 64 << 10,
+            max_parts: 1000,
+        }
     }
 }
 
@@ -44,14 +49,28 @@ impl MimeDecoder {
     }
 
     /// Feeds the next bytes of the entity.
-    pub fn push(&mut self, _files: &mut FileSink, _stats: &mut MimeStats, _fc: &FileCtx, _data: &[u8]) {}
+    pub fn push(
+        &mut self,
+        _files: &mut FileSink,
+        _stats: &mut MimeStats,
+        _fc: &FileCtx,
+        _data: &[u8],
+    ) {
+    }
 
     /// Bytes of the entity were lost: the part in progress gets a gap.
     pub fn gap(&mut self, _files: &mut FileSink, _fc: &FileCtx) {}
 
     /// The entity ended. Open parts close with `end` (or TRUNCATED when their boundary never
     /// came); `FileEnd::Complete` only closes parts CLOSED whose structure was complete.
-    pub fn finish(&mut self, _files: &mut FileSink, _stats: &mut MimeStats, _fc: &FileCtx, _end: FileEnd) {}
+    pub fn finish(
+        &mut self,
+        _files: &mut FileSink,
+        _stats: &mut MimeStats,
+        _fc: &FileCtx,
+        _end: FileEnd,
+    ) {
+    }
 
     /// Header fields of the top-level message, once parsed.
     pub fn email_info(&self) -> Option<&EmailInfo> {
