@@ -50,6 +50,8 @@ fn parse_list(name: &str, text: &str) -> Result<List, String> {
         name: name.to_string(),
         ..List::default()
     };
+    // A byte-order mark from a Windows editor is not part of the first hash.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     for (n, line) in text.lines().enumerate() {
         let body = line.split('#').next().unwrap_or("");
         let Some(tok) = body.split_whitespace().next() else {
@@ -181,7 +183,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("bad.txt");
         let text = format!(
-            "# known bad\n\n   \n{}  eicar.com\n{EICAR_MD5} # md5\n\t{EICAR_SHA1}\n",
+            "\u{feff}# known bad\r\n\n   \n{}  eicar.com\r\n{EICAR_MD5} # md5\n\t{EICAR_SHA1}\n",
             EICAR_SHA256.to_uppercase()
         );
         std::fs::write(&p, text).unwrap();

@@ -1344,6 +1344,17 @@ mod tests {
     }
 
     #[test]
+    fn disabled_verdict_serialises_without_scan_date() {
+        let j = serde_json::to_string(&Verdict::disabled(&sha(EICAR))).unwrap();
+        assert_eq!(
+            j,
+            format!(
+                r#"{{"status":"disabled","malicious":0,"suspicious":0,"total":0,"permalink":"https://www.virustotal.com/gui/file/{EICAR}"}}"#
+            )
+        );
+    }
+
+    #[test]
     fn loopback_detection() {
         assert!(is_loopback_url("http://127.0.0.1:8080"));
         assert!(is_loopback_url("http://localhost:1/x"));
