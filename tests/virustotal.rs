@@ -377,6 +377,21 @@ fn newest_request_is_asked_first() {
 }
 
 #[test]
+fn drain_gives_up_on_a_request_still_in_flight() {
+    let srv = Server::start(serde_json::json!({
+        hex(&h(1)): {"kind": "slow", "sleep": 3, "answer": {"kind": "clean"}},
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = cfg(&srv.url(), &dir.path().join("c"));
+    c.timeout = 10_000_000_000;
+    let mut vt = VirusTotal::new_with(&c, fast()).unwrap().unwrap();
+    vt.request(&h(1));
+    // The answer comes after 3 s: a drain of 400 ms returns without it and counts it.
+    assert!(vt.drain(Duration::from_millis(400)).is_empty());
+    assert_eq!(vt.stats().not_checked_at_exit, 1);
+}
+
+#[test]
 fn drain_finishes_the_queue() {
     let srv = Server::start(serde_json::json!({ EICAR: {"kind": "malicious", "malicious": 50} }));
     let dir = tempfile::tempdir().unwrap();
