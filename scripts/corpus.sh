@@ -20,7 +20,8 @@ run_one() {
   local dir=$1 name
   name=$(basename "$dir")
   rm -f "$out/events/$name.json"
-  timeout 120 "$bin" -l 0-1 --no-huge -m 256 --no-pci --file-prefix "fmon-corpus-$name" \
+  # EAL's runtime paths must stay short: the prefix is a hash of the capture name.
+  timeout 120 "$bin" -l 0-1 --no-huge -m 256 --no-pci --file-prefix "fmc-$(echo "$name" | md5sum | cut -c1-12)" \
     --vdev "net_pcap0,rx_pcap=$dir/input.pcap" -- -c "$out/sensor.yaml" \
     --eve "$out/events/$name.json" >"$out/logs/$name.log" 2>&1 || echo "FAILED: $name (see $out/logs/$name.log)"
 }
