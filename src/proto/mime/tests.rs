@@ -260,3 +260,43 @@ fn bench_helper_decodes() {
     bench_decode_base64(&wrapped, &mut out);
     assert_eq!(out, raw);
 }
+
+#[test]
+fn headerless_message_is_all_body() {
+    for step in [1, 3, 100] {
+        let (ev, _, _) = run(b"Message 1\r\nsecond: line\r\n", step, FileEnd::Complete);
+        assert_eq!(ev.len(), 1);
+        assert_eq!(ev[0].sha256, sha(b"Message 1\r\nsecond: line\r\n"));
+        // Headers, then a line that is not a header and no blank line.
+        let (ev, _, email) = run(
+            b"Subject: s\r\nbody starts here\r\n",
+            step,
+            FileEnd::Complete,
+        );
+        assert_eq!(ev.len(), 1);
+        assert_eq!(ev[0].sha256, sha(b"body starts here\r\n"));
+        assert_eq!(email.unwrap().subject, "s");
+    }
+}
+
+#[test]
+fn rfc822_labelled_base64_is_still_opened() {
+    let m = b"Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"innocent.txt\"\r\n\r\nSubject: inner\r\nContent-Disposition: attachment; filename=\"malware.exe\"\r\n\r\nMZ payload\r\n";
+    let (ev, st, _) = run(m, 4, FileEnd::Complete);
+    assert_eq!(st.rfc822_parts, 1);
+    assert_eq!(ev.len(), 1);
+    assert_eq!(ev[0].filename(), "malware.exe");
+    assert_eq!(ev[0].sha256, sha(b"MZ payload\r\n"));
+}
+
+#[test]
+fn boundary_prefix_of_another_and_transport_padding() {
+    // "--ab" must not end a part of boundary "ab" when the line is "--abc".
+    let m = b"Content-Type: multipart/mixed; boundary=ab\r\n\r\n--ab  \r\n\r\nx\r\n--abc\r\ny\r\n--ab--\r\n";
+    for step in [1, 2, m.len()] {
+        let (ev, _, _) = run(m, step, FileEnd::Complete);
+        assert_eq!(ev.len(), 1);
+        assert_eq!(ev[0].sha256, sha(b"x\r\n--abc\r\ny"));
+        assert_eq!(ev[0].state, FileState::Closed);
+    }
+}
