@@ -32,6 +32,7 @@ counters! {
         gaps_client,
         gaps_server,
         mime_headers_learned,
+        bodystructure_parts_learned,
     }
 }
 
@@ -196,6 +197,11 @@ impl ImapParser {
         if first {
             self.start_of(cx, dir, body);
         }
+        if dir == Dir::ToClient {
+            if let Some(seq) = self.server.fetch_seq {
+                self.learn_bodystructure(cx, seq, body);
+            }
+        }
         let Some((n, at)) = literal_at_end(body) else {
             self.side(dir).first = true;
             return;
@@ -351,6 +357,31 @@ impl ImapParser {
         Target::Skip
     }
 
+    /// Remembers each part's transfer encoding from a BODYSTRUCTURE in a FETCH response.
+    fn learn_bodystructure(&mut self, cx: &mut StreamCtx, seq: u64, body: &[u8]) {
+        let up = body.to_ascii_uppercase();
+        let Some(p) = memchr::memmem::find(&up, b"BODYSTRUCTURE (") else {
+            return;
+        };
+        let mut toks = Tokens {
+            s: &body[p + 14..],
+            i: 0,
+        };
+        let Some(tree) = parse_node(&mut toks, 0) else {
+            return;
+        };
+        let mut found = Vec::new();
+        walk_parts(&tree, String::new(), &mut found, 0);
+        for (part, enc) in found {
+            if self.learned.len() >= MAX_LEARNED {
+                self.learned.remove(0);
+            }
+            cx.stats.imap.bodystructure_parts_learned += 1;
+            self.learned.retain(|(k, _)| !(k.0 == seq && k.1 == part));
+            self.learned.push(((seq, part), enc));
+        }
+    }
+
     /// A literal ended (`how` None) or was cut (`how` = why).
     fn end_target(
         &mut self,
@@ -490,6 +521,137 @@ fn find_uid(body: &[u8]) -> Option<u64> {
         .position(|c| !c.is_ascii_digit())
         .unwrap_or(rest.len());
     crate::proto::smtp::parse_u64(&rest[..end])
+}
+
+/// A BODYSTRUCTURE s-expression node.
+enum Node {
+    List(Vec<Node>),
+    Str(String),
+    Nil,
+}
+
+struct Tokens<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+/// Most elements kept per list and deepest nesting parsed (hostile input is bounded).
+const BS_MAX_ITEMS: usize = 64;
+const BS_MAX_DEPTH: usize = 16;
+
+fn parse_node(t: &mut Tokens, depth: usize) -> Option<Node> {
+    while t.s.get(t.i) == Some(&b' ') {
+        t.i += 1;
+    }
+    match *t.s.get(t.i)? {
+        b'(' => {
+            if depth >= BS_MAX_DEPTH {
+                return None;
+            }
+            t.i += 1;
+            let mut v = Vec::new();
+            loop {
+                while t.s.get(t.i) == Some(&b' ') {
+                    t.i += 1;
+                }
+                match t.s.get(t.i) {
+                    None => return None,
+                    Some(b')') => {
+                        t.i += 1;
+                        return Some(Node::List(v));
+                    }
+                    _ => {
+                        let n = parse_node(t, depth + 1)?;
+                        if v.len() < BS_MAX_ITEMS {
+                            v.push(n);
+                        }
+                    }
+                }
+            }
+        }
+        b'"' => {
+            t.i += 1;
+            let mut out = Vec::new();
+            while let Some(&c) = t.s.get(t.i) {
+                t.i += 1;
+                match c {
+                    b'\\' => {
+                        if let Some(&n) = t.s.get(t.i) {
+                            out.push(n);
+                            t.i += 1;
+                        }
+                    }
+                    b'"' => return Some(Node::Str(String::from_utf8_lossy(&out).into_owned())),
+                    _ => out.push(c),
+                }
+            }
+            None
+        }
+        b')' => None,
+        _ => {
+            let start = t.i;
+            while let Some(&c) = t.s.get(t.i) {
+                if c == b' ' || c == b'(' || c == b')' {
+                    break;
+                }
+                t.i += 1;
+            }
+            let atom = &t.s[start..t.i];
+            if atom.eq_ignore_ascii_case(b"NIL") {
+                Some(Node::Nil)
+            } else {
+                Some(Node::Str(String::from_utf8_lossy(atom).into_owned()))
+            }
+        }
+    }
+}
+
+/// Collects (part number, transfer encoding) of every leaf of a BODYSTRUCTURE.
+fn walk_parts(n: &Node, prefix: String, out: &mut Vec<(String, String)>, depth: usize) {
+    let Node::List(items) = n else { return };
+    if depth > BS_MAX_DEPTH || out.len() >= MAX_LEARNED {
+        return;
+    }
+    let num = |i: usize| {
+        if prefix.is_empty() {
+            format!("{i}")
+        } else {
+            format!("{prefix}.{i}")
+        }
+    };
+    if matches!(items.first(), Some(Node::List(_))) {
+        // multipart: children first, then the subtype
+        for (k, c) in items
+            .iter()
+            .take_while(|c| matches!(c, Node::List(_)))
+            .enumerate()
+        {
+            walk_parts(c, num(k + 1), out, depth + 1);
+        }
+        return;
+    }
+    let me = if prefix.is_empty() {
+        "1".to_string()
+    } else {
+        prefix.clone()
+    };
+    let s = |i: usize| match items.get(i) {
+        Some(Node::Str(s)) => s.to_ascii_lowercase(),
+        _ => String::new(),
+    };
+    out.push((me.clone(), s(5)));
+    if s(0) == "message" && s(1) == "rfc822" {
+        if let Some(inner @ Node::List(_)) = items.get(8) {
+            // The embedded message's parts are numbered under this part.
+            if let Node::List(ii) = inner {
+                if matches!(ii.first(), Some(Node::List(_))) {
+                    walk_parts(inner, me, out, depth + 1);
+                } else {
+                    walk_parts(inner, format!("{me}.1"), out, depth + 1);
+                }
+            }
+        }
+    }
 }
 
 fn end_reason(how: StreamEnd) -> TruncReason {

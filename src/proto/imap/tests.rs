@@ -207,3 +207,20 @@ fn helpers() {
         Some(("BODY".into(), "HEADER.FIELDS (FROM)".into(), false))
     );
 }
+
+#[test]
+fn bodystructure_teaches_part_encodings() {
+    let bs = b"* 4 FETCH (UID 77 BODYSTRUCTURE ((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 5 1 NIL NIL NIL)(\"application\" \"pdf\" (\"name\" \"a.pdf\") NIL NIL \"BASE64\" 8 NIL (\"attachment\" (\"filename\" \"a.pdf\")) NIL NIL)(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 100 (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) (\"text\" \"plain\" NIL NIL NIL \"quoted-printable\" 10 1 NIL NIL NIL) 3 NIL NIL NIL) \"mixed\" (\"boundary\" \"x\") NIL NIL))\r\n";
+    let mut v = bs.to_vec();
+    v.extend(lit("* 4 FETCH (UID 77 BODY[2] ", b"JVBERi0=", ")\r\n"));
+    v.extend(lit("* 4 FETCH (UID 77 BODY[3.1] ", b"a=3Db", ")\r\n"));
+    let script = vec![(S, v)];
+    for step in [1, 7, 10_000] {
+        let (ev, st) = run(&script, step);
+        assert_eq!(ev.len(), 2, "{ev:#?}");
+        assert_eq!(ev[0].sha256, sha(b"%PDF-"));
+        assert_eq!(ev[0].meta.note, None);
+        assert_eq!(ev[1].sha256, sha(b"a=b"));
+        assert_eq!(st.imap.bodystructure_parts_learned, 4);
+    }
+}
