@@ -505,6 +505,7 @@ fn fetch_item(before: &[u8]) -> Option<(String, String, bool)> {
 
 fn is_part_number(s: &str) -> bool {
     !s.is_empty()
+        && s.len() <= 64
         && s.split('.')
             .all(|p| !p.is_empty() && p.len() <= 9 && p.bytes().all(|c| c.is_ascii_digit()))
 }
