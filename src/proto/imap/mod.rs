@@ -26,6 +26,8 @@ counters! {
         literals,
         literals_skipped,
         literal_too_large,
+        literal_refused,
+        literal_assumed_continued,
         line_overflow,
         starttls,
         messages_truncated,
@@ -42,6 +44,8 @@ const LINE_TAIL: usize = 512;
 const MAX_LEARNED: usize = 256;
 /// Bytes of a `BODY[n.MIME]` literal looked at.
 const MIME_HDR_CAP: usize = 8192;
+/// Client bytes held while a synchronizing APPEND literal waits for `+`.
+const AWAIT_CAP: usize = 64 << 10;
 
 enum Target {
     Skip,
@@ -58,7 +62,17 @@ enum Target {
 
 enum St {
     Line,
-    Literal { remaining: u64, target: Target },
+    Literal {
+        remaining: u64,
+        target: Target,
+    },
+    /// Client sent a synchronizing literal `{N}` for APPEND: its bytes wait (bounded) for the
+    /// server's `+` continuation; a tagged NO / BAD means the literal never comes.
+    Await {
+        n: u64,
+        target: Target,
+        buf: Vec<u8>,
+    },
     Stopped,
 }
 
@@ -99,6 +113,8 @@ pub struct ImapParser {
     learned: Vec<((u64, String), String)>,
     stopped: bool,
     counted: bool,
+    server_seen: bool,
+    client_tag: Vec<u8>,
 }
 
 impl ImapParser {
@@ -113,6 +129,8 @@ impl ImapParser {
             learned: Vec::new(),
             stopped: false,
             counted: false,
+            server_seen: false,
+            client_tag: Vec::new(),
         }
     }
 
@@ -132,6 +150,16 @@ impl ImapParser {
             let side = self.side(dir);
             match &mut side.st {
                 St::Stopped => return,
+                St::Await { buf, .. } => {
+                    let room = AWAIT_CAP.saturating_sub(buf.len());
+                    let take = room.min(data.len());
+                    buf.extend_from_slice(&data[..take]);
+                    data = &data[take..];
+                    if buf.len() >= AWAIT_CAP {
+                        cx.stats.imap.literal_assumed_continued += 1;
+                        self.await_go(cx);
+                    }
+                }
                 St::Literal { remaining, target } => {
                     let take = (*remaining).min(data.len() as u64) as usize;
                     *remaining -= take as u64;
@@ -221,10 +249,46 @@ impl ImapParser {
             self.end_target(cx, dir, target, None);
             return;
         }
+        let sync = !(body.ends_with(b"+}") || body.ends_with(b"-}"));
+        if dir == Dir::ToServer
+            && sync
+            && self.server_seen
+            && matches!(target, Target::Decode { .. })
+        {
+            self.client.st = St::Await {
+                n,
+                target,
+                buf: Vec::new(),
+            };
+            return;
+        }
         self.side(dir).st = St::Literal {
             remaining: n,
             target,
         };
+    }
+
+    /// The server said `+` (or is not there to say it): the awaited literal follows.
+    fn await_go(&mut self, cx: &mut StreamCtx) {
+        if !matches!(self.client.st, St::Await { .. }) {
+            return;
+        }
+        if let St::Await { n, target, buf } = std::mem::replace(&mut self.client.st, St::Line) {
+            self.client.st = St::Literal {
+                remaining: n,
+                target,
+            };
+            self.input(cx, Dir::ToServer, &buf);
+        }
+    }
+
+    /// The server refused the command: no literal; the held bytes are the next commands.
+    fn await_refused(&mut self, cx: &mut StreamCtx) {
+        if let St::Await { buf, .. } = std::mem::replace(&mut self.client.st, St::Line) {
+            cx.stats.imap.literal_refused += 1;
+            self.client.first = true;
+            self.input(cx, Dir::ToServer, &buf);
+        }
     }
 
     /// First piece of a command (client) or response (server).
@@ -243,6 +307,8 @@ impl ImapParser {
                     w2
                 };
                 side.append = cmd.eq_ignore_ascii_case(b"APPEND");
+                self.client_tag.clear();
+                self.client_tag.extend_from_slice(&tag[..tag.len().min(64)]);
                 if cmd.eq_ignore_ascii_case(b"STARTTLS") {
                     self.starttls_tag = Some(tag.to_vec());
                 }
@@ -251,6 +317,15 @@ impl ImapParser {
                 let side = &mut self.server;
                 side.append = false;
                 side.fetch_seq = None;
+                if tag == b"+" {
+                    self.await_go(cx);
+                } else if matches!(self.client.st, St::Await { .. })
+                    && tag == self.client_tag.as_slice()
+                    && (w2.eq_ignore_ascii_case(b"NO") || w2.eq_ignore_ascii_case(b"BAD"))
+                {
+                    self.await_refused(cx);
+                }
+                let side = &mut self.server;
                 if tag == b"*" && w3.eq_ignore_ascii_case(b"FETCH") {
                     side.fetch_seq = crate::proto::smtp::parse_u64(w2);
                     // Prefer the UID as the message key when present.
@@ -425,6 +500,9 @@ impl ImapParser {
     }
 
     fn cut(&mut self, cx: &mut StreamCtx, dir: Dir, why: TruncReason) {
+        if dir == Dir::ToServer {
+            self.await_go(cx);
+        }
         let side = self.side(dir);
         let st = std::mem::replace(&mut side.st, St::Line);
         if let St::Literal { target, .. } = st {
@@ -669,6 +747,9 @@ impl AppParser for ImapParser {
             self.counted = true;
             cx.stats.imap.sessions += 1;
         }
+        if dir == Dir::ToClient && !data.is_empty() {
+            self.server_seen = true;
+        }
         self.input(cx, dir, data);
     }
 
@@ -677,6 +758,8 @@ impl AppParser for ImapParser {
             Dir::ToServer => cx.stats.imap.gaps_client += 1,
             Dir::ToClient => cx.stats.imap.gaps_server += 1,
         }
+        // Whatever was awaited, the reply may be lost: let the literal through.
+        self.await_go(cx);
         let fc = cx.file_ctx(dir);
         let side = self.side(dir);
         match &mut side.st {
@@ -697,7 +780,7 @@ impl AppParser for ImapParser {
                 side.line.clear();
                 side.skip_line = true;
             }
-            St::Stopped => {}
+            St::Stopped | St::Await { .. } => {}
         }
     }
 

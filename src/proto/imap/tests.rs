@@ -224,3 +224,30 @@ fn bodystructure_teaches_part_encodings() {
         assert_eq!(st.imap.bodystructure_parts_learned, 4);
     }
 }
+
+#[test]
+fn append_sync_literal_waits_for_continuation() {
+    let mut refused = b"A1 APPEND INBOX {40}\r\n".to_vec();
+    refused.extend_from_slice(b"A2 APPEND INBOX {18+}\r\nSubject: z\r\n\r\nok\r\n\r\n");
+    let script = vec![
+        (S, b"* OK\r\n".to_vec()),
+        (C, refused),
+        (
+            S,
+            b"A1 NO [TRYCREATE] no such mailbox\r\nA2 OK\r\n".to_vec(),
+        ),
+        (
+            C,
+            lit("A3 APPEND INBOX ", b"Subject: y\r\n\r\nfine", "\r\n"),
+        ),
+        (S, b"+ Ready\r\nA3 OK\r\n".to_vec()),
+    ];
+    for step in [1, 5, 4096] {
+        let (ev, st) = run(&script, step);
+        assert_eq!(st.imap.literal_refused, 1, "{:?} {ev:#?}", st.imap);
+        assert_eq!(ev.len(), 2, "{ev:#?}");
+        assert_eq!(ev[0].sha256, sha(b"ok\r\n"));
+        assert_eq!(ev[1].sha256, sha(b"fine"));
+        assert!(ev.iter().all(|e| e.state == FileState::Closed));
+    }
+}
