@@ -26,12 +26,15 @@ counters! {
         literals,
         literals_skipped,
         literal_too_large,
+        literal_refused,
+        literal_assumed_continued,
         line_overflow,
         starttls,
         messages_truncated,
         gaps_client,
         gaps_server,
         mime_headers_learned,
+        bodystructure_parts_learned,
     }
 }
 
@@ -41,6 +44,8 @@ const LINE_TAIL: usize = 512;
 const MAX_LEARNED: usize = 256;
 /// Bytes of a `BODY[n.MIME]` literal looked at.
 const MIME_HDR_CAP: usize = 8192;
+/// Client bytes held while a synchronizing APPEND literal waits for `+`.
+const AWAIT_CAP: usize = 64 << 10;
 
 enum Target {
     Skip,
@@ -57,7 +62,17 @@ enum Target {
 
 enum St {
     Line,
-    Literal { remaining: u64, target: Target },
+    Literal {
+        remaining: u64,
+        target: Target,
+    },
+    /// Client sent a synchronizing literal `{N}` for APPEND: its bytes wait (bounded) for the
+    /// server's `+` continuation; a tagged NO / BAD means the literal never comes.
+    Await {
+        n: u64,
+        target: Target,
+        buf: Vec<u8>,
+    },
     Stopped,
 }
 
@@ -98,6 +113,8 @@ pub struct ImapParser {
     learned: Vec<((u64, String), String)>,
     stopped: bool,
     counted: bool,
+    server_seen: bool,
+    client_tag: Vec<u8>,
 }
 
 impl ImapParser {
@@ -112,6 +129,8 @@ impl ImapParser {
             learned: Vec::new(),
             stopped: false,
             counted: false,
+            server_seen: false,
+            client_tag: Vec::new(),
         }
     }
 
@@ -131,6 +150,16 @@ impl ImapParser {
             let side = self.side(dir);
             match &mut side.st {
                 St::Stopped => return,
+                St::Await { buf, .. } => {
+                    let room = AWAIT_CAP.saturating_sub(buf.len());
+                    let take = room.min(data.len());
+                    buf.extend_from_slice(&data[..take]);
+                    data = &data[take..];
+                    if buf.len() >= AWAIT_CAP {
+                        cx.stats.imap.literal_assumed_continued += 1;
+                        self.await_go(cx);
+                    }
+                }
                 St::Literal { remaining, target } => {
                     let take = (*remaining).min(data.len() as u64) as usize;
                     *remaining -= take as u64;
@@ -196,6 +225,11 @@ impl ImapParser {
         if first {
             self.start_of(cx, dir, body);
         }
+        if dir == Dir::ToClient {
+            if let Some(seq) = self.server.fetch_seq {
+                self.learn_bodystructure(cx, seq, body);
+            }
+        }
         let Some((n, at)) = literal_at_end(body) else {
             self.side(dir).first = true;
             return;
@@ -215,10 +249,46 @@ impl ImapParser {
             self.end_target(cx, dir, target, None);
             return;
         }
+        let sync = !(body.ends_with(b"+}") || body.ends_with(b"-}"));
+        if dir == Dir::ToServer
+            && sync
+            && self.server_seen
+            && matches!(target, Target::Decode { .. })
+        {
+            self.client.st = St::Await {
+                n,
+                target,
+                buf: Vec::new(),
+            };
+            return;
+        }
         self.side(dir).st = St::Literal {
             remaining: n,
             target,
         };
+    }
+
+    /// The server said `+` (or is not there to say it): the awaited literal follows.
+    fn await_go(&mut self, cx: &mut StreamCtx) {
+        if !matches!(self.client.st, St::Await { .. }) {
+            return;
+        }
+        if let St::Await { n, target, buf } = std::mem::replace(&mut self.client.st, St::Line) {
+            self.client.st = St::Literal {
+                remaining: n,
+                target,
+            };
+            self.input(cx, Dir::ToServer, &buf);
+        }
+    }
+
+    /// The server refused the command: no literal; the held bytes are the next commands.
+    fn await_refused(&mut self, cx: &mut StreamCtx) {
+        if let St::Await { buf, .. } = std::mem::replace(&mut self.client.st, St::Line) {
+            cx.stats.imap.literal_refused += 1;
+            self.client.first = true;
+            self.input(cx, Dir::ToServer, &buf);
+        }
     }
 
     /// First piece of a command (client) or response (server).
@@ -237,6 +307,8 @@ impl ImapParser {
                     w2
                 };
                 side.append = cmd.eq_ignore_ascii_case(b"APPEND");
+                self.client_tag.clear();
+                self.client_tag.extend_from_slice(&tag[..tag.len().min(64)]);
                 if cmd.eq_ignore_ascii_case(b"STARTTLS") {
                     self.starttls_tag = Some(tag.to_vec());
                 }
@@ -245,6 +317,15 @@ impl ImapParser {
                 let side = &mut self.server;
                 side.append = false;
                 side.fetch_seq = None;
+                if tag == b"+" {
+                    self.await_go(cx);
+                } else if matches!(self.client.st, St::Await { .. })
+                    && tag == self.client_tag.as_slice()
+                    && (w2.eq_ignore_ascii_case(b"NO") || w2.eq_ignore_ascii_case(b"BAD"))
+                {
+                    self.await_refused(cx);
+                }
+                let side = &mut self.server;
                 if tag == b"*" && w3.eq_ignore_ascii_case(b"FETCH") {
                     side.fetch_seq = crate::proto::smtp::parse_u64(w2);
                     // Prefer the UID as the message key when present.
@@ -351,6 +432,31 @@ impl ImapParser {
         Target::Skip
     }
 
+    /// Remembers each part's transfer encoding from a BODYSTRUCTURE in a FETCH response.
+    fn learn_bodystructure(&mut self, cx: &mut StreamCtx, seq: u64, body: &[u8]) {
+        let up = body.to_ascii_uppercase();
+        let Some(p) = memchr::memmem::find(&up, b"BODYSTRUCTURE (") else {
+            return;
+        };
+        let mut toks = Tokens {
+            s: &body[p + 14..],
+            i: 0,
+        };
+        let Some(tree) = parse_node(&mut toks, 0) else {
+            return;
+        };
+        let mut found = Vec::new();
+        walk_parts(&tree, String::new(), &mut found, 0);
+        for (part, enc) in found {
+            if self.learned.len() >= MAX_LEARNED {
+                self.learned.remove(0);
+            }
+            cx.stats.imap.bodystructure_parts_learned += 1;
+            self.learned.retain(|(k, _)| !(k.0 == seq && k.1 == part));
+            self.learned.push(((seq, part), enc));
+        }
+    }
+
     /// A literal ended (`how` None) or was cut (`how` = why).
     fn end_target(
         &mut self,
@@ -394,6 +500,9 @@ impl ImapParser {
     }
 
     fn cut(&mut self, cx: &mut StreamCtx, dir: Dir, why: TruncReason) {
+        if dir == Dir::ToServer {
+            self.await_go(cx);
+        }
         let side = self.side(dir);
         let st = std::mem::replace(&mut side.st, St::Line);
         if let St::Literal { target, .. } = st {
@@ -474,6 +583,7 @@ fn fetch_item(before: &[u8]) -> Option<(String, String, bool)> {
 
 fn is_part_number(s: &str) -> bool {
     !s.is_empty()
+        && s.len() <= 64
         && s.split('.')
             .all(|p| !p.is_empty() && p.len() <= 9 && p.bytes().all(|c| c.is_ascii_digit()))
 }
@@ -492,6 +602,137 @@ fn find_uid(body: &[u8]) -> Option<u64> {
     crate::proto::smtp::parse_u64(&rest[..end])
 }
 
+/// A BODYSTRUCTURE s-expression node.
+enum Node {
+    List(Vec<Node>),
+    Str(String),
+    Nil,
+}
+
+struct Tokens<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+/// Most elements kept per list and deepest nesting parsed (hostile input is bounded).
+const BS_MAX_ITEMS: usize = 64;
+const BS_MAX_DEPTH: usize = 16;
+
+fn parse_node(t: &mut Tokens, depth: usize) -> Option<Node> {
+    while t.s.get(t.i) == Some(&b' ') {
+        t.i += 1;
+    }
+    match *t.s.get(t.i)? {
+        b'(' => {
+            if depth >= BS_MAX_DEPTH {
+                return None;
+            }
+            t.i += 1;
+            let mut v = Vec::new();
+            loop {
+                while t.s.get(t.i) == Some(&b' ') {
+                    t.i += 1;
+                }
+                match t.s.get(t.i) {
+                    None => return None,
+                    Some(b')') => {
+                        t.i += 1;
+                        return Some(Node::List(v));
+                    }
+                    _ => {
+                        let n = parse_node(t, depth + 1)?;
+                        if v.len() < BS_MAX_ITEMS {
+                            v.push(n);
+                        }
+                    }
+                }
+            }
+        }
+        b'"' => {
+            t.i += 1;
+            let mut out = Vec::new();
+            while let Some(&c) = t.s.get(t.i) {
+                t.i += 1;
+                match c {
+                    b'\\' => {
+                        if let Some(&n) = t.s.get(t.i) {
+                            out.push(n);
+                            t.i += 1;
+                        }
+                    }
+                    b'"' => return Some(Node::Str(String::from_utf8_lossy(&out).into_owned())),
+                    _ => out.push(c),
+                }
+            }
+            None
+        }
+        b')' => None,
+        _ => {
+            let start = t.i;
+            while let Some(&c) = t.s.get(t.i) {
+                if c == b' ' || c == b'(' || c == b')' {
+                    break;
+                }
+                t.i += 1;
+            }
+            let atom = &t.s[start..t.i];
+            if atom.eq_ignore_ascii_case(b"NIL") {
+                Some(Node::Nil)
+            } else {
+                Some(Node::Str(String::from_utf8_lossy(atom).into_owned()))
+            }
+        }
+    }
+}
+
+/// Collects (part number, transfer encoding) of every leaf of a BODYSTRUCTURE.
+fn walk_parts(n: &Node, prefix: String, out: &mut Vec<(String, String)>, depth: usize) {
+    let Node::List(items) = n else { return };
+    if depth > BS_MAX_DEPTH || out.len() >= MAX_LEARNED {
+        return;
+    }
+    let num = |i: usize| {
+        if prefix.is_empty() {
+            format!("{i}")
+        } else {
+            format!("{prefix}.{i}")
+        }
+    };
+    if matches!(items.first(), Some(Node::List(_))) {
+        // multipart: children first, then the subtype
+        for (k, c) in items
+            .iter()
+            .take_while(|c| matches!(c, Node::List(_)))
+            .enumerate()
+        {
+            walk_parts(c, num(k + 1), out, depth + 1);
+        }
+        return;
+    }
+    let me = if prefix.is_empty() {
+        "1".to_string()
+    } else {
+        prefix.clone()
+    };
+    let s = |i: usize| match items.get(i) {
+        Some(Node::Str(s)) => s.to_ascii_lowercase(),
+        _ => String::new(),
+    };
+    out.push((me.clone(), s(5)));
+    if s(0) == "message" && s(1) == "rfc822" {
+        if let Some(inner @ Node::List(_)) = items.get(8) {
+            // The embedded message's parts are numbered under this part.
+            if let Node::List(ii) = inner {
+                if matches!(ii.first(), Some(Node::List(_))) {
+                    walk_parts(inner, me, out, depth + 1);
+                } else {
+                    walk_parts(inner, format!("{me}.1"), out, depth + 1);
+                }
+            }
+        }
+    }
+}
+
 fn end_reason(how: StreamEnd) -> TruncReason {
     match how {
         StreamEnd::Fin => TruncReason::ConnectionClosed,
@@ -506,6 +747,9 @@ impl AppParser for ImapParser {
             self.counted = true;
             cx.stats.imap.sessions += 1;
         }
+        if dir == Dir::ToClient && !data.is_empty() {
+            self.server_seen = true;
+        }
         self.input(cx, dir, data);
     }
 
@@ -514,6 +758,8 @@ impl AppParser for ImapParser {
             Dir::ToServer => cx.stats.imap.gaps_client += 1,
             Dir::ToClient => cx.stats.imap.gaps_server += 1,
         }
+        // Whatever was awaited, the reply may be lost: let the literal through.
+        self.await_go(cx);
         let fc = cx.file_ctx(dir);
         let side = self.side(dir);
         match &mut side.st {
@@ -534,7 +780,7 @@ impl AppParser for ImapParser {
                 side.line.clear();
                 side.skip_line = true;
             }
-            St::Stopped => {}
+            St::Stopped | St::Await { .. } => {}
         }
     }
 

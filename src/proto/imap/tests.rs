@@ -207,3 +207,47 @@ fn helpers() {
         Some(("BODY".into(), "HEADER.FIELDS (FROM)".into(), false))
     );
 }
+
+#[test]
+fn bodystructure_teaches_part_encodings() {
+    let bs = b"* 4 FETCH (UID 77 BODYSTRUCTURE ((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 5 1 NIL NIL NIL)(\"application\" \"pdf\" (\"name\" \"a.pdf\") NIL NIL \"BASE64\" 8 NIL (\"attachment\" (\"filename\" \"a.pdf\")) NIL NIL)(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 100 (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) (\"text\" \"plain\" NIL NIL NIL \"quoted-printable\" 10 1 NIL NIL NIL) 3 NIL NIL NIL) \"mixed\" (\"boundary\" \"x\") NIL NIL))\r\n";
+    let mut v = bs.to_vec();
+    v.extend(lit("* 4 FETCH (UID 77 BODY[2] ", b"JVBERi0=", ")\r\n"));
+    v.extend(lit("* 4 FETCH (UID 77 BODY[3.1] ", b"a=3Db", ")\r\n"));
+    let script = vec![(S, v)];
+    for step in [1, 7, 10_000] {
+        let (ev, st) = run(&script, step);
+        assert_eq!(ev.len(), 2, "{ev:#?}");
+        assert_eq!(ev[0].sha256, sha(b"%PDF-"));
+        assert_eq!(ev[0].meta.note, None);
+        assert_eq!(ev[1].sha256, sha(b"a=b"));
+        assert_eq!(st.imap.bodystructure_parts_learned, 4);
+    }
+}
+
+#[test]
+fn append_sync_literal_waits_for_continuation() {
+    let mut refused = b"A1 APPEND INBOX {40}\r\n".to_vec();
+    refused.extend_from_slice(b"A2 APPEND INBOX {18+}\r\nSubject: z\r\n\r\nok\r\n\r\n");
+    let script = vec![
+        (S, b"* OK\r\n".to_vec()),
+        (C, refused),
+        (
+            S,
+            b"A1 NO [TRYCREATE] no such mailbox\r\nA2 OK\r\n".to_vec(),
+        ),
+        (
+            C,
+            lit("A3 APPEND INBOX ", b"Subject: y\r\n\r\nfine", "\r\n"),
+        ),
+        (S, b"+ Ready\r\nA3 OK\r\n".to_vec()),
+    ];
+    for step in [1, 5, 4096] {
+        let (ev, st) = run(&script, step);
+        assert_eq!(st.imap.literal_refused, 1, "{:?} {ev:#?}", st.imap);
+        assert_eq!(ev.len(), 2, "{ev:#?}");
+        assert_eq!(ev[0].sha256, sha(b"ok\r\n"));
+        assert_eq!(ev[1].sha256, sha(b"fine"));
+        assert!(ev.iter().all(|e| e.state == FileState::Closed));
+    }
+}

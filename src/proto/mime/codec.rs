@@ -4,7 +4,7 @@
 //! Every decoder keeps only a few bytes of state between pushes, so data may arrive split
 //! anywhere, one byte at a time included.
 
-use memchr::{memchr, memchr3};
+use memchr::{memchr, memchr2};
 
 /// 0..63 for base64 alphabet bytes, 64 for '=', 255 for anything else.
 const B64_TABLE: [u8; 256] = {
@@ -53,10 +53,16 @@ impl B64 {
         // Bulk whitespace strip: copy the runs between CR / LF / space.
         let mut rest = input;
         while !rest.is_empty() {
-            match memchr3(b'\r', b'\n', b' ', rest) {
+            match memchr2(b'\r', b'\n', rest) {
                 Some(p) => {
                     scratch.extend_from_slice(&rest[..p]);
-                    rest = &rest[p + 1..];
+                    // Skip the whole CRLF at once (the usual case).
+                    let skip = if rest.get(p..p + 2) == Some(b"\r\n") {
+                        2
+                    } else {
+                        1
+                    };
+                    rest = &rest[p + skip..];
                 }
                 None => {
                     scratch.extend_from_slice(rest);
@@ -124,7 +130,7 @@ impl B64 {
                     // Stray padding: ignored.
                     self.pads = 0;
                 }
-            } else if !matches!(c, b'\t' | b'\x0b' | b'\x0c') {
+            } else if !matches!(c, b' ' | b'\r' | b'\n' | b'\t' | b'\x0b' | b'\x0c') {
                 self.garbage += 1;
             }
         }

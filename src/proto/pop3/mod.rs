@@ -59,6 +59,7 @@ pub struct Pop3Parser {
     pending: VecDeque<Cmd>,
     cline: Vec<u8>,
     cline_skip: bool,
+    cline_gap: bool,
     sline: Vec<u8>,
     sline_skip: bool,
     msg: Option<MimeDecoder>,
@@ -103,6 +104,7 @@ impl Pop3Parser {
             pending: VecDeque::new(),
             cline: Vec::new(),
             cline_skip: false,
+            cline_gap: false,
             sline: Vec::new(),
             sline_skip: false,
             msg: None,
@@ -129,7 +131,9 @@ impl Pop3Parser {
             };
             let line = std::mem::take(&mut self.cline);
             if !ok {
-                self.push(cx, Cmd::Single);
+                if !std::mem::replace(&mut self.cline_gap, false) {
+                    self.push(cx, Cmd::Single);
+                }
             } else if !self.auth {
                 self.command(cx, &line);
             }
@@ -344,6 +348,7 @@ impl AppParser for Pop3Parser {
                 cx.stats.pop3.gaps_client += 1;
                 self.cline.clear();
                 self.cline_skip = true;
+                self.cline_gap = true;
             }
             Dir::ToClient => {
                 cx.stats.pop3.gaps_server += 1;

@@ -70,6 +70,7 @@ pub struct SmtpParser {
     state: CState,
     cline: Vec<u8>,
     cline_skip: bool,
+    cline_gap: bool,
     sline: Vec<u8>,
     sline_skip: bool,
     pending: VecDeque<Cmd>,
@@ -88,6 +89,7 @@ impl SmtpParser {
             state: CState::Command,
             cline: Vec::new(),
             cline_skip: false,
+            cline_gap: false,
             sline: Vec::new(),
             sline_skip: false,
             pending: VecDeque::new(),
@@ -169,8 +171,11 @@ impl SmtpParser {
                     }
                     if done {
                         if std::mem::replace(&mut self.cline_skip, false) {
-                            // An overlong command still gets a reply.
-                            self.push_pending(cx, Cmd::Other);
+                            // An overlong command still gets a reply; a line cut by a gap is
+                            // unknown.
+                            if !std::mem::replace(&mut self.cline_gap, false) {
+                                self.push_pending(cx, Cmd::Other);
+                            }
                             continue;
                         }
                         let line = std::mem::take(&mut self.cline);
@@ -362,12 +367,27 @@ impl SmtpParser {
         if line.get(3) == Some(&b'-') {
             return;
         }
+        // 354 can only answer DATA: match it by code, dropping replies lost before it.
+        if code == 354 {
+            if let Some(pos) = self.pending.iter().position(|c| *c == Cmd::Data) {
+                if pos > 0 {
+                    cx.stats.smtp.replies_unmatched += pos as u64;
+                }
+                self.pending.drain(..pos);
+            }
+        }
         let Some(cmd) = self.pending.pop_front() else {
             if code != 220 {
                 cx.stats.smtp.replies_unmatched += 1;
             }
             return;
         };
+        if cmd == Cmd::Data && (200..300).contains(&code) {
+            // DATA never gets a 2xx: this answers a command we did not see (gap).
+            cx.stats.smtp.replies_unmatched += 1;
+            self.pending.push_front(cmd);
+            return;
+        }
         match cmd {
             Cmd::Data => {
                 if code == 354 {
@@ -486,6 +506,7 @@ impl AppParser for SmtpParser {
                     CState::Command => {
                         self.cline.clear();
                         self.cline_skip = true;
+                        self.cline_gap = true;
                     }
                     CState::Data(dot) => {
                         dot.gap();

@@ -253,3 +253,30 @@ fn gap_in_data_truncates_and_resyncs() {
     assert_eq!(ev[1].state, FileState::Closed);
     assert_eq!(ev[1].sha256, sha(b"ok\r\n"));
 }
+
+#[test]
+fn gap_in_commands_keeps_reply_matching() {
+    let mut sink = FileSink::new(FileSinkConfig::default());
+    let mut stats = ProtoStats::default();
+    let mut p = SmtpParser::new(&ProtoConfig::default());
+    let mut cx = StreamCtx {
+        flow_id: 7,
+        client: "10.0.0.1:40000".parse().unwrap(),
+        server: "192.0.2.1:25".parse().unwrap(),
+        ts: 0,
+        files: &mut sink,
+        stats: &mut stats,
+    };
+    p.data(&mut cx, S, b"220 mx\r\n");
+    p.data(&mut cx, C, b"MAIL FROM:<a@x>\r\nRC");
+    p.gap(&mut cx, C, 20);
+    p.data(&mut cx, C, b"y>\r\nRCPT TO:<c@y>\r\nDATA\r\n");
+    p.data(&mut cx, S, b"250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n");
+    p.data(&mut cx, C, b"Subject: g\r\n\r\nhello\r\n.\r\n");
+    p.finish(&mut cx, StreamEnd::Fin);
+    let mut ev = Vec::new();
+    sink.take_events(&mut ev);
+    assert_eq!(ev.len(), 1);
+    assert_eq!(ev[0].sha256, sha(b"hello\r\n"));
+    assert_eq!(ev[0].state, FileState::Closed);
+}
