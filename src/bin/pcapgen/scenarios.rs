@@ -961,6 +961,14 @@ fn headers(from: &str, to: &str, subject: &str, id: &str) -> String {
     format!("From: {from}\nTo: {to}\nSubject: {subject}\nDate: Tue, 01 Dec 2026 10:00:00 +0000\nMessage-ID: <{id}>\n")
 }
 
+/// Every mail scenario is written plain and in each hostile variant.
+const VARIANTS: [Variant; 4] = [
+    Variant::Plain,
+    Variant::SmallMss,
+    Variant::Reorder,
+    Variant::Lost,
+];
+
 #[derive(Clone, Copy)]
 enum Variant {
     Plain,
@@ -1081,19 +1089,10 @@ fn smtp_dialog(c: &mut Conn, msgs: &[Vec<u8>], pipelining: bool) {
 
 fn mail_captures(v: &mut Vec<Capture>) {
     let mut r = Rng::new(2);
-    let variants = [Variant::SmallMss, Variant::Reorder, Variant::Lost];
-    let mut vi = 0;
-    let mut next_variant = || {
-        let x = variants[vi % variants.len()];
-        vi += 1;
-        x
-    };
-
     // SMTP DATA: base64 pdf + quoted-printable text.
     let text = mail_text(&mut r);
     let pdf = payload::make(Kind::Pdf, 30_000, &mut r);
-    let hv = next_variant();
-    for variant in [Variant::Plain, hv] {
+    for variant in VARIANTS {
         let (m, files, enc) = mime_message(
             &headers(
                 "Alice <alice@example.com>",
@@ -1135,8 +1134,7 @@ fn mail_captures(v: &mut Vec<Capture>) {
     // SMTP pipelining, exe attachment, inbound to a home_net MX.
     let text = mail_text(&mut r);
     let exe = payload::make(Kind::Exe, 40_000, &mut r);
-    let hv = next_variant();
-    for variant in [Variant::Plain, hv] {
+    for variant in VARIANTS {
         let (m, files, enc) = mime_message(
             &headers(
                 "billing@example.net",
@@ -1183,8 +1181,7 @@ fn mail_captures(v: &mut Vec<Capture>) {
     // BDAT chunks.
     let text = mail_text(&mut r);
     let docx = payload::make(Kind::Docx, 30_000, &mut r);
-    let hv = next_variant();
-    for variant in [Variant::Plain, hv] {
+    for variant in VARIANTS {
         let (m, files, enc) = mime_message(
             &headers(
                 "alice@example.com",
@@ -1259,8 +1256,7 @@ fn mail_captures(v: &mut Vec<Capture>) {
     // Two messages on one connection.
     let (t1, z1) = (mail_text(&mut r), payload::make(Kind::Zip, 20_000, &mut r));
     let (t2, d2) = (mail_text(&mut r), payload::make(Kind::Dll, 25_000, &mut r));
-    let hv = next_variant();
-    for variant in [Variant::Plain, hv] {
+    for variant in VARIANTS {
         let (m1, mut files, _) = mime_message(
             &headers(
                 "news@example.net",
@@ -1321,8 +1317,7 @@ fn mail_captures(v: &mut Vec<Capture>) {
     // Rejected DATA then a good message.
     let ps1 = payload::make(Kind::Ps1, 4000, &mut r);
     let text = mail_text(&mut r);
-    let hv = next_variant();
-    for variant in [Variant::Plain, hv] {
+    for variant in VARIANTS {
         let (m, files, enc) = mime_message(
             &headers(
                 "alice@example.com",
@@ -1431,8 +1426,7 @@ fn mail_captures(v: &mut Vec<Capture>) {
         payload::make(Kind::Text, 500, &mut r),
         payload::make(Kind::Elf, 12_000, &mut r),
     );
-    let hv = next_variant();
-    for variant in [Variant::Plain, hv] {
+    for variant in VARIANTS {
         let (inner, inner_files, _) = mime_message(
             &headers(
                 "eve@example.net",
@@ -1507,8 +1501,7 @@ fn mail_captures(v: &mut Vec<Capture>) {
         payload::make(Kind::Pdf, 8000, &mut r),
         payload::make(Kind::Docx, 12_000, &mut r),
     );
-    let hv = next_variant();
-    for variant in [Variant::Plain, hv] {
+    for variant in VARIANTS {
         let parts = vec![
             Part {
                 headers: "Content-Type: application/pdf\nContent-Disposition: attachment; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf\n".into(),
@@ -1559,8 +1552,7 @@ fn mail_captures(v: &mut Vec<Capture>) {
     }
 
     let exe = payload::make(Kind::Exe, 6000, &mut r);
-    let hv = next_variant();
-    for variant in [Variant::Plain, hv] {
+    for variant in VARIANTS {
         let mut body = b"Hi,\r\n\r\nthe patch is below.\r\n\r\nbegin 644 patch.exe\r\n".to_vec();
         let mut uu = Vec::new();
         for chunk in exe.chunks(45) {
@@ -1619,8 +1611,7 @@ fn mail_captures(v: &mut Vec<Capture>) {
         payload::make(Kind::Xlsm, 20_000, &mut r),
         payload::make(Kind::Gzip, 10_000, &mut r),
     );
-    let hv = next_variant();
-    for variant in [Variant::Plain, hv] {
+    for variant in VARIANTS {
         let (m1, mut files, _) = mime_message(
             &headers(
                 "boss@example.net",
@@ -1763,8 +1754,7 @@ fn mail_captures(v: &mut Vec<Capture>) {
         payload::make(Kind::Pdf, 20_000, &mut r),
         payload::make(Kind::Exe, 15_000, &mut r),
     );
-    let hv = next_variant();
-    for variant in [Variant::Plain, hv] {
+    for variant in VARIANTS {
         let (m1, mut files, _) = mime_message(
             &headers(
                 "alice@example.com",
@@ -1828,8 +1818,7 @@ fn mail_captures(v: &mut Vec<Capture>) {
     }
 
     let (t1, docx) = (mail_text(&mut r), payload::make(Kind::Docx, 20_000, &mut r));
-    let hv = next_variant();
-    for variant in [Variant::Plain, hv] {
+    for variant in VARIANTS {
         let (m, files, enc) = mime_message(
             &headers(
                 "bob@example.org",
