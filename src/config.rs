@@ -51,7 +51,9 @@ pub struct SensorCfg {
 
 impl Default for SensorCfg {
     fn default() -> Self {
-        SensorCfg { name: "sensor-1".into() }
+        SensorCfg {
+            name: "sensor-1".into(),
+        }
     }
 }
 
@@ -174,7 +176,11 @@ pub struct StoreCfg {
 
 impl Default for StoreCfg {
     fn default() -> Self {
-        StoreCfg { enabled: false, dir: "/var/lib/fmon/files".into(), which: StoreWhich::Dangerous }
+        StoreCfg {
+            enabled: false,
+            dir: "/var/lib/fmon/files".into(),
+            which: StoreWhich::Dangerous,
+        }
     }
 }
 
@@ -252,7 +258,11 @@ impl Secret {
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_empty() { "\"\"" } else { "\"<redacted>\"" })
+        f.write_str(if self.0.is_empty() {
+            "\"\""
+        } else {
+            "\"<redacted>\""
+        })
     }
 }
 
@@ -324,7 +334,12 @@ pub struct IdsCfg {
 
 impl Default for IdsCfg {
     fn default() -> Self {
-        IdsCfg { inputs: Vec::new(), window: 600 * NANOS_PER_SEC, max_hosts: 100_000, max_evidence_per_host: 64 }
+        IdsCfg {
+            inputs: Vec::new(),
+            window: 600 * NANOS_PER_SEC,
+            max_hosts: 100_000,
+            max_evidence_per_host: 64,
+        }
     }
 }
 
@@ -351,8 +366,12 @@ pub struct OutputsCfg {
 impl Default for OutputsCfg {
     fn default() -> Self {
         OutputsCfg {
-            eve: EveCfg { path: "/var/log/fmon/eve.json".into() },
-            stats: StatsCfg { interval: 30 * NANOS_PER_SEC },
+            eve: EveCfg {
+                path: "/var/log/fmon/eve.json".into(),
+            },
+            stats: StatsCfg {
+                interval: 30 * NANOS_PER_SEC,
+            },
         }
     }
 }
@@ -392,7 +411,10 @@ impl Config {
             let leaf = key.rsplit('.').next().unwrap_or(key);
             let line = text
                 .lines()
-                .position(|l| l.trim_start().starts_with(&format!("{leaf}:")) || l.contains(&format!(" {leaf}:")))
+                .position(|l| {
+                    l.trim_start().starts_with(&format!("{leaf}:"))
+                        || l.contains(&format!(" {leaf}:"))
+                })
                 .map(|n| format!(" at line {}", n + 1))
                 .unwrap_or_default();
             Err(ConfigError(format!("{key}: {why}{line}")))
@@ -423,7 +445,10 @@ impl Config {
             return bad("files.max_size", "must be greater than 0");
         }
         if self.files.store.enabled && self.files.store.dir.as_os_str().is_empty() {
-            return bad("files.store.dir", "must be set when files.store.enabled is true");
+            return bad(
+                "files.store.dir",
+                "must be set when files.store.enabled is true",
+            );
         }
         if self.tcp.max_flows == 0 {
             return bad("tcp.max_flows", "must be at least 1");
@@ -435,7 +460,10 @@ impl Config {
             return bad("protocols.mime_max_depth", "must be 1..=64");
         }
         if self.virustotal.lookup == Which::None {
-            return bad("virustotal.lookup", "must be dangerous or all (leave api_key empty to disable)");
+            return bad(
+                "virustotal.lookup",
+                "must be dangerous or all (leave api_key empty to disable)",
+            );
         }
         if self.virustotal.requests_per_minute == 0 {
             return bad("virustotal.requests_per_minute", "must be at least 1");
@@ -443,7 +471,9 @@ impl Config {
         if self.virustotal.malicious_threshold == 0 {
             return bad("virustotal.malicious_threshold", "must be at least 1");
         }
-        if !self.virustotal.url.starts_with("http://") && !self.virustotal.url.starts_with("https://") {
+        if !self.virustotal.url.starts_with("http://")
+            && !self.virustotal.url.starts_with("https://")
+        {
             return bad("virustotal.url", "must start with http:// or https://");
         }
         if self.ids.window == 0 {
@@ -513,7 +543,9 @@ fn de_size<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     match NumOrStr::deserialize(d)? {
         NumOrStr::Num(n) => Ok(n),
         NumOrStr::Str(s) => parse_size(&s).ok_or_else(|| {
-            serde::de::Error::custom(format!("invalid size {s:?} (use e.g. 1500, 64KiB, 100MiB, 1GiB)"))
+            serde::de::Error::custom(format!(
+                "invalid size {s:?} (use e.g. 1500, 64KiB, 100MiB, 1GiB)"
+            ))
         }),
     }
 }
@@ -524,7 +556,9 @@ fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Nanos, D::Error> {
             .checked_mul(NANOS_PER_SEC)
             .ok_or_else(|| serde::de::Error::custom("duration too large")),
         NumOrStr::Str(s) => parse_duration(&s).ok_or_else(|| {
-            serde::de::Error::custom(format!("invalid duration {s:?} (use e.g. 500ms, 30s, 10m, 2h)"))
+            serde::de::Error::custom(format!(
+                "invalid duration {s:?} (use e.g. 500ms, 30s, 10m, 2h)"
+            ))
         }),
     }
 }
@@ -552,7 +586,9 @@ mod tests {
 
     #[test]
     fn unknown_key_names_key_and_line() {
-        let e = Config::parse("sensor:\n  name: a\ncapture:\n  wrokers: 2\n").unwrap_err().0;
+        let e = Config::parse("sensor:\n  name: a\ncapture:\n  wrokers: 2\n")
+            .unwrap_err()
+            .0;
         assert!(e.contains("wrokers"), "{e}");
         assert!(e.contains("line 4"), "{e}");
     }
@@ -565,11 +601,18 @@ mod tests {
 
     #[test]
     fn impossible_value_names_key_and_line() {
-        let e = Config::parse("virustotal:\n  malicious_threshold: 0\n").unwrap_err().0;
+        let e = Config::parse("virustotal:\n  malicious_threshold: 0\n")
+            .unwrap_err()
+            .0;
         assert!(e.starts_with("virustotal.malicious_threshold"), "{e}");
         assert!(e.contains("line 2"), "{e}");
-        let e = Config::parse("files:\n  max_size: 12 parsecs\n").unwrap_err().0;
-        assert!(e.contains("files") && e.contains("12 parsecs") && e.contains("line 2"), "{e}");
+        let e = Config::parse("files:\n  max_size: 12 parsecs\n")
+            .unwrap_err()
+            .0;
+        assert!(
+            e.contains("files") && e.contains("12 parsecs") && e.contains("line 2"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -5,22 +5,29 @@
 //! reassembly per direction ([`reassembly`]) → protocol parser ([`crate::proto`]) → file sink
 //! ([`crate::files`]). [`rss`] is the symmetric flow hash RX lcores use to pick a worker.
 //!
-//! TODO(engine helper): implementation. The public API of [`Engine`] is the contract with the
-//! DPDK runtime, the tests and the benchmarks.
+//! The public API of [`Engine`] is the contract with the DPDK runtime, the tests and the
+//! benchmarks. Per in-order packet nothing is allocated or copied: the payload slice of the frame
+//! goes straight to the parser.
 
 pub mod decode;
 pub mod defrag;
 pub mod flow;
 pub mod reassembly;
 pub mod rss;
+#[cfg(test)]
+mod tests;
 
 pub use decode::LinkType;
 
 use crate::config::Config;
-use crate::files::{FileEvent, FileSink, FileSinkConfig, FileStats};
-use crate::proto::{ProtoConfig, ProtoStats};
-use crate::time::Nanos;
+use crate::files::{AppProto, FileEvent, FileSink, FileSinkConfig, FileStats};
+use crate::proto::{AppParser, Dir, ProtoConfig, ProtoStats, StreamCtx, StreamEnd};
+use crate::time::{Nanos, NANOS_PER_SEC};
+use decode::{TcpSeg, L4};
+use flow::{AppState, Detect, Flow, FlowKey, FlowTable, DETECT_LEN};
+use reassembly::{Delivery, Limits, Stream, TcpStats};
 use serde::Serialize;
+use std::net::{IpAddr, SocketAddr};
 
 /// Everything an engine needs to know, derived from sensor.yaml.
 #[derive(Clone, Debug)]
@@ -91,29 +98,470 @@ impl EngineStats {
     }
 }
 
+/// Makes the parser of a connection once its protocol is known.
+pub type ParserFactory = Box<dyn Fn(AppProto, &ProtoConfig) -> Box<dyn AppParser> + Send>;
+
+/// Payload bytes (both directions) looked at to recognise a protocol before giving up.
+pub const DETECT_WAIT: u64 = 64;
+
 /// One worker's engine. Owns its flows; no locks.
 pub struct Engine {
     cfg: EngineConfig,
     files: FileSink,
     stats: EngineStats,
+    pstats: ProtoStats,
     now: Nanos,
+    flows: FlowTable,
+    defrag: defrag::Defrag,
+    factory: ParserFactory,
+    ooo_used: u64,
+    next_check: Nanos,
+}
+
+/// What a segment did to its connection.
+enum Outcome {
+    Continue,
+    Fin,
+    Reset,
+}
+
+/// Everything a flow's packet handling borrows from the engine besides the flow.
+struct Shared<'a> {
+    files: &'a mut FileSink,
+    pstats: &'a mut ProtoStats,
+    tcp: &'a mut TcpStats,
+    ooo_used: &'a mut u64,
+    cfg: &'a EngineConfig,
+    factory: &'a ParserFactory,
+    ts: Nanos,
+}
+
+fn dir_index(d: Dir) -> usize {
+    match d {
+        Dir::ToServer => 0,
+        Dir::ToClient => 1,
+    }
+}
+
+fn dir_of(i: usize) -> Dir {
+    if i == 0 {
+        Dir::ToServer
+    } else {
+        Dir::ToClient
+    }
+}
+
+/// Counters touched while delivering (kept apart from [`TcpStats`], which the stream borrows).
+#[derive(Default)]
+struct NoParser {
+    bytes: u64,
+    flows: u64,
+}
+
+impl NoParser {
+    fn add_to(&self, t: &mut TcpStats) {
+        t.no_parser_bytes += self.bytes;
+        t.no_parser_flows += self.flows;
+    }
+}
+
+/// Hands one delivery of direction `dir` to the flow's parser, or to protocol detection.
+fn app_event(
+    app: &mut AppState,
+    cx: &mut StreamCtx,
+    dir: Dir,
+    ev: Delivery,
+    factory: &ParserFactory,
+    pcfg: &ProtoConfig,
+    tcp: &mut NoParser,
+) {
+    let mut next_state: Option<AppState> = None;
+    match app {
+        AppState::Parser(p) => match ev {
+            Delivery::Data(b) => p.data(cx, dir, b),
+            Delivery::Gap(n) => p.gap(cx, dir, n),
+            Delivery::Fin => p.end(cx, dir, StreamEnd::Fin),
+        },
+        AppState::Skip => {
+            if let Delivery::Data(b) = ev {
+                tcp.bytes += b.len() as u64;
+            }
+        }
+        AppState::Detecting(d) => {
+            let di = dir_index(dir);
+            match ev {
+                Delivery::Data(b) => {
+                    d.seen += b.len() as u64;
+                    let old = d.len[di].min(DETECT_LEN);
+                    if !d.done[di] {
+                        let take = (DETECT_LEN - old).min(b.len());
+                        if let (Some(dst), Some(src)) =
+                            (d.buf[di].get_mut(old..old + take), b.get(..take))
+                        {
+                            dst.copy_from_slice(src);
+                        }
+                        d.len[di] = old + take;
+                        let seen = d.buf[di].get(..d.len[di]).unwrap_or(&[]);
+                        if let Some(proto) = crate::proto::detect(dir, seen) {
+                            let mut p = factory(proto, pcfg);
+                            let oi = 1 - di;
+                            if let Some(ob) = d.buf[oi].get(..d.len[oi]) {
+                                if !ob.is_empty() {
+                                    p.data(cx, dir.flip(), ob);
+                                }
+                            }
+                            if d.fin[oi] {
+                                p.end(cx, dir.flip(), StreamEnd::Fin);
+                            }
+                            if let Some(mine) = d.buf[di].get(..old) {
+                                if !mine.is_empty() {
+                                    p.data(cx, dir, mine);
+                                }
+                            }
+                            p.data(cx, dir, b);
+                            next_state = Some(AppState::Parser(p));
+                        } else if d.len[di] >= DETECT_LEN {
+                            d.done[di] = true;
+                        }
+                    }
+                }
+                Delivery::Gap(_) => d.done[di] = true,
+                Delivery::Fin => {
+                    d.fin[di] = true;
+                    d.done[di] = true;
+                }
+            }
+            if next_state.is_none()
+                && (d.done[0] || d.done[1])
+                && ((d.done[0] && d.done[1]) || d.seen >= DETECT_WAIT)
+            {
+                tcp.bytes += d.seen;
+                tcp.flows += 1;
+                next_state = Some(AppState::Skip);
+            }
+        }
+    }
+    if let Some(s) = next_state {
+        *app = s;
+    }
+}
+
+/// Handles one segment of an existing, open flow.
+fn handle_segment(f: &mut Flow, di: usize, t: &TcpSeg, sh: &mut Shared) -> Outcome {
+    if matches!(f.app, AppState::Skip) {
+        sh.tcp.no_parser_bytes += t.payload.len() as u64;
+        if t.rst() {
+            if !f.streams[di].rst_in_window(t.seq) {
+                sh.tcp.reset_invalid += 1;
+                return Outcome::Continue;
+            }
+            sh.tcp.resets += 1;
+            return Outcome::Reset;
+        }
+        f.streams[di].skip(t.seq, t.syn(), t.fin(), t.payload.len(), sh.tcp);
+        return if f.streams[0].ended() && f.streams[1].ended() {
+            Outcome::Fin
+        } else {
+            Outcome::Continue
+        };
+    }
+    if t.rst() {
+        if !f.streams[di].rst_in_window(t.seq) {
+            sh.tcp.reset_invalid += 1;
+            return Outcome::Continue;
+        }
+        sh.tcp.resets += 1;
+        return Outcome::Reset;
+    }
+    let dir = dir_of(di);
+    let mut cx = StreamCtx {
+        flow_id: f.id,
+        client: f.client,
+        server: f.server,
+        ts: sh.ts,
+        files: &mut *sh.files,
+        stats: &mut *sh.pstats,
+    };
+    let tcfg = &sh.cfg.tcp;
+    let mut lim = Limits {
+        per_flow: tcfg.max_ooo_per_flow,
+        memcap: tcfg.memcap,
+        used: &mut *sh.ooo_used,
+    };
+    let app = &mut f.app;
+    let (s0, s1) = f.streams.split_at_mut(1);
+    let (mine, peer): (&mut Stream, &mut Stream) = if di == 0 {
+        (&mut s0[0], &mut s1[0])
+    } else {
+        (&mut s1[0], &mut s0[0])
+    };
+    let pcfg = &sh.cfg.proto;
+    let factory = sh.factory;
+    let tcp = &mut *sh.tcp;
+    {
+        let mut tcp_local = NoParser::default();
+        let mut out =
+            |ev: Delivery| app_event(app, &mut cx, dir, ev, factory, pcfg, &mut tcp_local);
+        mine.segment(t.seq, t.syn(), t.fin(), t.payload, tcp, &mut lim, &mut out);
+        tcp_local.add_to(tcp);
+    }
+    if t.has_ack() && peer.is_init() {
+        let mut tcp_local = NoParser::default();
+        let mut out =
+            |ev: Delivery| app_event(app, &mut cx, dir.flip(), ev, factory, pcfg, &mut tcp_local);
+        peer.peer_ack(t.ack, tcp, &mut lim, &mut out);
+        tcp_local.add_to(tcp);
+    }
+    if matches!(f.app, AppState::Skip) {
+        f.streams[0].clear(&mut lim);
+        f.streams[1].clear(&mut lim);
+    }
+    if f.streams[0].fin_seen() && f.streams[1].fin_seen() {
+        // Both sides closed: holes still pending will not be filled.
+        Outcome::Fin
+    } else {
+        Outcome::Continue
+    }
+}
+
+/// Ends an open flow: gives up holes, ends both directions, finishes the parser.
+fn end_flow(f: &mut Flow, how: StreamEnd, sh: &mut Shared) {
+    if f.closed {
+        return;
+    }
+    f.closed = true;
+    let mut cx = StreamCtx {
+        flow_id: f.id,
+        client: f.client,
+        server: f.server,
+        ts: sh.ts,
+        files: &mut *sh.files,
+        stats: &mut *sh.pstats,
+    };
+    let tcfg = &sh.cfg.tcp;
+    let mut lim = Limits {
+        per_flow: tcfg.max_ooo_per_flow,
+        memcap: tcfg.memcap,
+        used: &mut *sh.ooo_used,
+    };
+    let pcfg = &sh.cfg.proto;
+    let factory = sh.factory;
+    let tcp = &mut *sh.tcp;
+    let app = &mut f.app;
+    if !matches!(app, AppState::Skip) {
+        for (di, s) in f.streams.iter_mut().enumerate() {
+            let dir = dir_of(di);
+            let mut tcp_local = NoParser::default();
+            let mut out =
+                |ev: Delivery| app_event(app, &mut cx, dir, ev, factory, pcfg, &mut tcp_local);
+            if s.is_init() {
+                s.flush(tcp, &mut lim, &mut out);
+            }
+            tcp_local.add_to(tcp);
+        }
+    }
+    if let AppState::Parser(p) = app {
+        for (di, s) in f.streams.iter().enumerate() {
+            if s.is_init() && !s.ended() {
+                p.end(&mut cx, dir_of(di), how);
+            }
+        }
+        p.finish(&mut cx, how);
+    }
+    f.streams[0].clear(&mut lim);
+    f.streams[1].clear(&mut lim);
+    f.app = AppState::Skip;
 }
 
 impl Engine {
     pub fn new(cfg: EngineConfig) -> Self {
+        Self::with_parsers(cfg, Box::new(crate::proto::new_parser))
+    }
+
+    /// An engine whose parsers come from `factory` (tests plug recording parsers here).
+    pub fn with_parsers(cfg: EngineConfig, factory: ParserFactory) -> Self {
         let files = FileSink::new(cfg.files.clone());
-        Engine { cfg, files, stats: EngineStats::default(), now: 0 }
+        let defrag = defrag::Defrag::new(cfg.tcp.defrag_memcap);
+        Engine {
+            cfg,
+            files,
+            stats: EngineStats::default(),
+            pstats: ProtoStats::default(),
+            now: 0,
+            flows: FlowTable::new(),
+            defrag,
+            factory,
+            ooo_used: 0,
+            next_check: 0,
+        }
     }
 
     /// Handles one captured frame of link type `lt` seen at packet time `ts`.
     pub fn process(&mut self, lt: LinkType, frame: &[u8], ts: Nanos) {
-        let _ = (lt, frame, &self.cfg);
         self.now = self.now.max(ts);
+        self.stats.decode.packets += 1;
+        self.stats.decode.bytes += frame.len() as u64;
+        if let Some(p) = decode::decode(lt, frame, &mut self.stats.decode) {
+            match p.l4 {
+                L4::Tcp(t) => self.tcp(p.src, p.dst, &t, ts),
+                L4::Fragment(fr) => {
+                    if let Some(buf) = self.defrag.push(p.src, p.dst, &fr, self.now) {
+                        if let Some(t) = decode::decode_tcp(&buf, &mut self.stats.decode) {
+                            self.tcp(p.src, p.dst, &t, ts);
+                        }
+                    }
+                }
+            }
+        }
+        if self.now >= self.next_check {
+            self.run_timeouts();
+        }
+    }
+
+    fn shared(&mut self, ts: Nanos) -> (&mut FlowTable, Shared<'_>) {
+        (
+            &mut self.flows,
+            Shared {
+                files: &mut self.files,
+                pstats: &mut self.pstats,
+                tcp: &mut self.stats.tcp,
+                ooo_used: &mut self.ooo_used,
+                cfg: &self.cfg,
+                factory: &self.factory,
+                ts,
+            },
+        )
+    }
+
+    fn tcp(&mut self, src: IpAddr, dst: IpAddr, t: &TcpSeg, ts: Nanos) {
+        self.stats.tcp.segments += 1;
+        let s = SocketAddr::new(src, t.sport);
+        let d = SocketAddr::new(dst, t.dport);
+        let key = FlowKey::new(s, d);
+        let idx = match self.flows.lookup(&key) {
+            Some(i) => {
+                let closed = self.flows.get(i).is_some_and(|f| f.closed);
+                let new_syn = t.syn()
+                    && !t.has_ack()
+                    && self
+                        .flows
+                        .get(i)
+                        .is_some_and(|f| f.streams[0].is_new_syn(t.seq) || f.client != s);
+                if new_syn && !closed {
+                    // The client reconnects on the same 5-tuple before we saw the old one end.
+                    self.stats.flows.reused += 1;
+                    self.stats.flows.timed_out += 1;
+                    let now = self.now;
+                    let (flows, mut sh) = self.shared(now);
+                    if let Some(f) = flows.get_mut(i) {
+                        end_flow(f, StreamEnd::Timeout, &mut sh);
+                    }
+                    self.flows.remove(i);
+                    self.create(key, s, d, t, ts)
+                } else if !closed {
+                    i
+                } else if t.syn() && !t.has_ack() {
+                    self.flows.remove(i);
+                    self.stats.flows.reused += 1;
+                    self.create(key, s, d, t, ts)
+                } else {
+                    self.stats.tcp.after_end_bytes += t.payload.len() as u64;
+                    return;
+                }
+            }
+            None => {
+                if t.rst() || (!t.syn() && t.payload.is_empty()) {
+                    self.stats.tcp.no_flow += 1;
+                    return;
+                }
+                self.create(key, s, d, t, ts)
+            }
+        };
+        let now = self.now;
+        self.flows.touch(idx, now);
+        let (flows, mut sh) = self.shared(ts);
+        let Some(f) = flows.get_mut(idx) else {
+            return;
+        };
+        let di = if s == f.client { 0 } else { 1 };
+        match handle_segment(f, di, t, &mut sh) {
+            Outcome::Continue => {}
+            Outcome::Fin => {
+                end_flow(f, StreamEnd::Fin, &mut sh);
+                self.stats.flows.ended_fin += 1;
+            }
+            Outcome::Reset => {
+                end_flow(f, StreamEnd::Reset, &mut sh);
+                self.stats.flows.ended_rst += 1;
+            }
+        }
+    }
+
+    fn create(&mut self, key: FlowKey, s: SocketAddr, d: SocketAddr, t: &TcpSeg, ts: Nanos) -> u32 {
+        let max = (self.cfg.tcp.max_flows as usize).max(1);
+        while self.flows.len() >= max {
+            let Some(o) = self.flows.oldest() else { break };
+            let closed = self.flows.get(o).is_none_or(|f| f.closed);
+            if !closed {
+                self.stats.flows.evicted += 1;
+                let now = self.now;
+                let (flows, mut sh) = self.shared(now);
+                if let Some(f) = flows.get_mut(o) {
+                    end_flow(f, StreamEnd::Timeout, &mut sh);
+                }
+            }
+            self.flows.remove(o);
+        }
+        let pc = &self.cfg.proto;
+        let (client, server) = if t.syn() && !t.has_ack() {
+            (s, d)
+        } else if t.syn() {
+            (d, s)
+        } else {
+            self.stats.tcp.midstream += 1;
+            if pc.by_port(d.port()).is_some() {
+                (s, d)
+            } else if pc.by_port(s.port()).is_some() || s.port() < d.port() {
+                (d, s)
+            } else {
+                (s, d)
+            }
+        };
+        let app = match pc.by_port(server.port()) {
+            Some(p) => AppState::Parser((self.factory)(p, pc)),
+            None => AppState::Detecting(Box::<Detect>::default()),
+        };
+        let id = flow::flow_id(&key, ts);
+        self.stats.flows.created += 1;
+        self.flows
+            .insert(Flow::new(key, id, client, server, app, self.now))
+    }
+
+    fn run_timeouts(&mut self) {
+        self.next_check = self.now.saturating_add(NANOS_PER_SEC);
+        self.defrag.expire(self.now);
+        let timeout = self.cfg.tcp.timeout;
+        while let Some(o) = self.flows.oldest() {
+            let Some(f) = self.flows.get(o) else { break };
+            if f.last_seen.saturating_add(timeout) > self.now {
+                break;
+            }
+            if !f.closed {
+                self.stats.flows.timed_out += 1;
+                let now = self.now;
+                let (flows, mut sh) = self.shared(now);
+                if let Some(f) = flows.get_mut(o) {
+                    end_flow(f, StreamEnd::Timeout, &mut sh);
+                }
+            }
+            self.flows.remove(o);
+        }
     }
 
     /// Lets packet time pass without a packet (ends idle flows).
     pub fn advance(&mut self, ts: Nanos) {
         self.now = self.now.max(ts);
+        self.run_timeouts();
     }
 
     /// Latest packet time seen.
@@ -122,18 +570,43 @@ impl Engine {
     }
 
     /// Ends every flow (sensor shutdown / end of capture): open files are closed TRUNCATED
-    /// unless their protocol completed them.
-    pub fn flush(&mut self) {}
+    /// unless their protocol completed them. Flows are ended in flow id order.
+    pub fn flush(&mut self) {
+        for o in self.flows.indices_by_id() {
+            let now = self.now;
+            let (flows, mut sh) = self.shared(now);
+            if let Some(f) = flows.get_mut(o) {
+                if !f.closed {
+                    end_flow(f, StreamEnd::Timeout, &mut sh);
+                    self.stats.flows.flushed += 1;
+                }
+            }
+            self.flows.remove(o);
+        }
+    }
 
     /// Moves finished files into `out`.
     pub fn take_events(&mut self, out: &mut Vec<FileEvent>) {
         self.files.take_events(out);
     }
 
+    /// Out-of-order bytes buffered by all flows.
+    pub fn ooo_bytes(&self) -> u64 {
+        self.ooo_used
+    }
+
+    /// Flows tracked (including recently finished ones kept to ignore their late packets).
+    pub fn flow_count(&self) -> usize {
+        self.flows.len()
+    }
+
     /// A snapshot of every counter.
     pub fn stats(&self) -> EngineStats {
         let mut s = self.stats.clone();
+        s.defrag = self.defrag.stats.clone();
+        s.flows.active = self.flows.len() as u64;
         s.files = self.files.stats.clone();
+        s.proto = self.pstats.clone();
         s
     }
 }

@@ -59,8 +59,14 @@ mod tests {
         h.update(b"a");
         h.update(b"bc");
         let (s, m, s1) = h.finish();
-        assert_eq!(hex(&s), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            hex(&s),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
         assert_eq!(hex(&m.unwrap()), "900150983cd24fb0d6963f7d28e17f72");
-        assert_eq!(hex(&s1.unwrap()), "a9993e364706816aba3e25717850c26c9cd0d89d");
+        assert_eq!(
+            hex(&s1.unwrap()),
+            "a9993e364706816aba3e25717850c26c9cd0d89d"
+        );
     }
 }

@@ -133,7 +133,13 @@ pub struct FileMeta {
 
 impl FileMeta {
     pub fn new(app_proto: AppProto) -> Self {
-        FileMeta { app_proto, filename: String::new(), http: None, email: None, note: None }
+        FileMeta {
+            app_proto,
+            filename: String::new(),
+            http: None,
+            email: None,
+            note: None,
+        }
     }
 }
 

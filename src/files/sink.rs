@@ -40,7 +40,12 @@ pub struct FileSinkConfig {
 
 impl Default for FileSinkConfig {
     fn default() -> Self {
-        FileSinkConfig { md5: true, sha1: true, max_size: 100 << 20, store: None }
+        FileSinkConfig {
+            md5: true,
+            sha1: true,
+            max_size: 100 << 20,
+            store: None,
+        }
     }
 }
 
@@ -83,13 +88,26 @@ pub struct FileSink {
 
 impl FileSink {
     pub fn new(cfg: FileSinkConfig) -> Self {
-        let store = cfg.store.as_ref().map(|(dir, which)| Store::new(dir.clone(), *which));
-        FileSink { cfg, store, events: Vec::new(), next_seq: 0, stats: FileStats::default() }
+        let store = cfg
+            .store
+            .as_ref()
+            .map(|(dir, which)| Store::new(dir.clone(), *which));
+        FileSink {
+            cfg,
+            store,
+            events: Vec::new(),
+            next_seq: 0,
+            stats: FileStats::default(),
+        }
     }
 
     /// Starts a file whose bytes go from `ctx.src` to `ctx.dst`.
     pub fn open(&mut self, ctx: &FileCtx, meta: FileMeta) -> OpenFile {
         self.stats.opened += 1;
+        let store = self.store.as_ref().and_then(|s| s.begin());
+        if self.store.is_some() && store.is_none() {
+            self.stats.store_errors += 1;
+        }
         let seq = self.next_seq;
         self.next_seq = self.next_seq.wrapping_add(1);
         OpenFile {
@@ -101,7 +119,7 @@ impl FileSink {
             gaps: false,
             head: Vec::new(),
             sniff: magic::Sniffer::default(),
-            store: self.store.as_ref().and_then(|s| s.begin()),
+            store,
             seq,
         }
     }
@@ -149,7 +167,11 @@ impl FileSink {
         }
         let (ftype, category) = magic::detect(&f.head, &f.sniff);
         let (sha256, md5, sha1) = f.hashers.finish();
-        let state = if reason.is_some() { FileState::Truncated } else { FileState::Closed };
+        let state = if reason.is_some() {
+            FileState::Truncated
+        } else {
+            FileState::Closed
+        };
         let stored = match (self.store.as_mut(), f.store) {
             (Some(s), Some(p)) => match s.finish(p, &sha256, category) {
                 Ok(stored) => stored,

@@ -62,7 +62,12 @@ impl StreamCtx<'_> {
             Dir::ToServer => (self.client, self.server),
             Dir::ToClient => (self.server, self.client),
         };
-        FileCtx { flow_id: self.flow_id, src, dst, ts: self.ts }
+        FileCtx {
+            flow_id: self.flow_id,
+            src,
+            dst,
+            ts: self.ts,
+        }
     }
 }
 
@@ -148,7 +153,15 @@ impl ProtoConfig {
 /// services on ports not listed in `protocols:`). `None` means "not (yet) recognised".
 pub fn detect(dir: Dir, first: &[u8]) -> Option<AppProto> {
     const METHODS: [&[u8]; 9] = [
-        b"GET ", b"POST ", b"PUT ", b"HEAD ", b"OPTIONS ", b"DELETE ", b"PATCH ", b"CONNECT ", b"TRACE ",
+        b"GET ",
+        b"POST ",
+        b"PUT ",
+        b"HEAD ",
+        b"OPTIONS ",
+        b"DELETE ",
+        b"PATCH ",
+        b"CONNECT ",
+        b"TRACE ",
     ];
     match dir {
         Dir::ToServer => {
