@@ -1315,7 +1315,7 @@ fn mail_captures(v: &mut Vec<Capture>) {
     }
 
     // Rejected DATA then a good message.
-    let ps1 = payload::make(Kind::Ps1, 4000, &mut r);
+    let ps1 = payload::make(Kind::Ps1, 12_000, &mut r);
     let text = mail_text(&mut r);
     for variant in VARIANTS {
         let (m, files, enc) = mime_message(
@@ -1884,7 +1884,7 @@ fn imap_extra(v: &mut Vec<Capture>) {
         mail_text(&mut r),
         payload::make(Kind::Zip, 12_000, &mut r),
         mail_text(&mut r),
-        payload::make(Kind::Ps1, 3000, &mut r),
+        payload::make(Kind::Ps1, 12_000, &mut r),
     );
     for variant in VARIANTS {
         let (m1, mut files, _) = mime_message(
