@@ -40,7 +40,7 @@ BIN="${FMON_BIN:-$TARGET/release/fmon-dpdk}"
 GEN="$TARGET/release/fmon-pcapgen"
 
 gen() { # kind size file
-    if [ ! -s "$3" ] || [ "$(cat "$3.size" 2>/dev/null)" != "$2" ]; then
+    if [ ! -s "$3" ] || [ "$(cat "$3.size" 2>/dev/null)" != "$2" ] || [ "$GEN" -nt "$3" ]; then
         echo "== generating $3 ($2)"
         "$GEN" "$1" --out "$3" --size "$2" 2> "$3.info"
         echo "$2" > "$3.size"

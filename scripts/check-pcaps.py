@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Independent check of the generated captures (no fmon code): parses each pcaps/*.pcap with
-struct, handles VLAN/QinQ, IPv4 (with fragments) and IPv6, reassembles every TCP direction by
+struct, verifies IPv4/TCP checksums, handles VLAN/QinQ, IPv4 (with fragments) and IPv6, reassembles every TCP direction by
 sequence number (first data wins), and checks that every exact expected file is visible in the
 reassembled stream of its sender: raw (plain HTTP bodies), or as base64 (mail attachments).
 Usage: scripts/check-pcaps.py [pcaps-dir]"""
@@ -67,6 +67,29 @@ def streams(path):
         out[key] = (bytes(buf), have)
     return out
 
+def csum(b):
+    if len(b) % 2: b += b'\0'
+    t = sum(struct.unpack('>%dH' % (len(b) // 2), b))
+    while t >> 16: t = (t & 0xffff) + (t >> 16)
+    return t
+
+def bad_checksums(path):
+    """IPv4 header and TCP checksums (TCP only for unfragmented packets)."""
+    bad = 0
+    for ts, f in packets(path):
+        o = 14; et = struct.unpack('>H', f[12:14])[0]
+        while et in (0x8100, 0x88a8): et = struct.unpack('>H', f[o+2:o+4])[0]; o += 4
+        if et == 0x0800:
+            h = f[o:o+20]
+            if csum(h) != 0xffff: bad += 1
+            if struct.unpack('>H', h[6:8])[0] & 0x3fff == 0:
+                t = f[o+20:]
+                if csum(h[12:20] + struct.pack('>BBH', 0, 6, len(t)) + t) != 0xffff: bad += 1
+        elif et == 0x86dd:
+            t = f[o+40:]
+            if csum(f[o+8:o+40] + struct.pack('>IxxxB', len(t), 6) + t) != 0xffff: bad += 1
+    return bad
+
 def addr(ip):
     import ipaddress
     return str(ipaddress.ip_address(ip))
@@ -78,6 +101,8 @@ def main():
         if not name.endswith('.expected.json'): continue
         m = json.load(open(os.path.join(d, name)))
         st = streams(os.path.join(d, m['capture'] + '.pcap'))
+        nb = bad_checksums(os.path.join(d, m['capture'] + '.pcap'))
+        if nb: print(m['capture'], nb, 'bad checksums'); bad += 1
         by = {(addr(k[0]), k[1], addr(k[2]), k[3]): v for k, v in st.items()}
         for f in m['files']:
             key = (f['src_ip'], f['src_port'], f['dest_ip'], f['dest_port'])

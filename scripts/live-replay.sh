@@ -35,7 +35,7 @@ YAML
     -- -c "$TMP/sensor.yaml" 2> "$TMP/stderr.txt" &
 PID=$!
 for _ in $(seq 1 300); do grep -q '"stats"' "$TMP/eve.json" 2>/dev/null && break; sleep 0.2; done
-if [ $# -eq 0 ]; then set -- pcaps/http-cl-exe.pcap pcaps/http-keepalive.pcap pcaps/smtp-attach.pcap pcaps/imap-fetch.pcap; fi
+if [ $# -eq 0 ]; then set -- pcaps/http-cl-exe.pcap pcaps/http-keepalive.pcap pcaps/smtp-attach.pcap pcaps/imap-append.pcap pcaps/pop3-retr.pcap; fi
 for p in "$@"; do ip netns exec "$NS" tcpreplay -q -i "$FAR" --topspeed "$p"; done
 sleep 2
 kill -TERM "$PID"

@@ -961,6 +961,14 @@ fn headers(from: &str, to: &str, subject: &str, id: &str) -> String {
     format!("From: {from}\nTo: {to}\nSubject: {subject}\nDate: Tue, 01 Dec 2026 10:00:00 +0000\nMessage-ID: <{id}>\n")
 }
 
+/// Every mail scenario is written plain and in each hostile variant.
+const VARIANTS: [Variant; 4] = [
+    Variant::Plain,
+    Variant::SmallMss,
+    Variant::Reorder,
+    Variant::Lost,
+];
+
 #[derive(Clone, Copy)]
 enum Variant {
     Plain,
@@ -1081,19 +1089,10 @@ fn smtp_dialog(c: &mut Conn, msgs: &[Vec<u8>], pipelining: bool) {
 
 fn mail_captures(v: &mut Vec<Capture>) {
     let mut r = Rng::new(2);
-    let variants = [Variant::SmallMss, Variant::Reorder, Variant::Lost];
-    let mut vi = 0;
-    let mut next_variant = || {
-        let x = variants[vi % variants.len()];
-        vi += 1;
-        x
-    };
-
     // SMTP DATA: base64 pdf + quoted-printable text.
     let text = mail_text(&mut r);
     let pdf = payload::make(Kind::Pdf, 30_000, &mut r);
-    let hv = next_variant();
-    for variant in [Variant::Plain, hv] {
+    for variant in VARIANTS {
         let (m, files, enc) = mime_message(
             &headers(
                 "Alice <alice@example.com>",
@@ -1135,8 +1134,7 @@ fn mail_captures(v: &mut Vec<Capture>) {
     // SMTP pipelining, exe attachment, inbound to a home_net MX.
     let text = mail_text(&mut r);
     let exe = payload::make(Kind::Exe, 40_000, &mut r);
-    let hv = next_variant();
-    for variant in [Variant::Plain, hv] {
+    for variant in VARIANTS {
         let (m, files, enc) = mime_message(
             &headers(
                 "billing@example.net",
@@ -1183,8 +1181,7 @@ fn mail_captures(v: &mut Vec<Capture>) {
     // BDAT chunks.
     let text = mail_text(&mut r);
     let docx = payload::make(Kind::Docx, 30_000, &mut r);
-    let hv = next_variant();
-    for variant in [Variant::Plain, hv] {
+    for variant in VARIANTS {
         let (m, files, enc) = mime_message(
             &headers(
                 "alice@example.com",
@@ -1259,8 +1256,7 @@ fn mail_captures(v: &mut Vec<Capture>) {
     // Two messages on one connection.
     let (t1, z1) = (mail_text(&mut r), payload::make(Kind::Zip, 20_000, &mut r));
     let (t2, d2) = (mail_text(&mut r), payload::make(Kind::Dll, 25_000, &mut r));
-    let hv = next_variant();
-    for variant in [Variant::Plain, hv] {
+    for variant in VARIANTS {
         let (m1, mut files, _) = mime_message(
             &headers(
                 "news@example.net",
@@ -1319,10 +1315,9 @@ fn mail_captures(v: &mut Vec<Capture>) {
     }
 
     // Rejected DATA then a good message.
-    let ps1 = payload::make(Kind::Ps1, 4000, &mut r);
+    let ps1 = payload::make(Kind::Ps1, 12_000, &mut r);
     let text = mail_text(&mut r);
-    let hv = next_variant();
-    for variant in [Variant::Plain, hv] {
+    for variant in VARIANTS {
         let (m, files, enc) = mime_message(
             &headers(
                 "alice@example.com",
@@ -1431,8 +1426,7 @@ fn mail_captures(v: &mut Vec<Capture>) {
         payload::make(Kind::Text, 500, &mut r),
         payload::make(Kind::Elf, 12_000, &mut r),
     );
-    let hv = next_variant();
-    for variant in [Variant::Plain, hv] {
+    for variant in VARIANTS {
         let (inner, inner_files, _) = mime_message(
             &headers(
                 "eve@example.net",
@@ -1507,8 +1501,7 @@ fn mail_captures(v: &mut Vec<Capture>) {
         payload::make(Kind::Pdf, 8000, &mut r),
         payload::make(Kind::Docx, 12_000, &mut r),
     );
-    let hv = next_variant();
-    for variant in [Variant::Plain, hv] {
+    for variant in VARIANTS {
         let parts = vec![
             Part {
                 headers: "Content-Type: application/pdf\nContent-Disposition: attachment; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf\n".into(),
@@ -1559,8 +1552,7 @@ fn mail_captures(v: &mut Vec<Capture>) {
     }
 
     let exe = payload::make(Kind::Exe, 6000, &mut r);
-    let hv = next_variant();
-    for variant in [Variant::Plain, hv] {
+    for variant in VARIANTS {
         let mut body = b"Hi,\r\n\r\nthe patch is below.\r\n\r\nbegin 644 patch.exe\r\n".to_vec();
         let mut uu = Vec::new();
         for chunk in exe.chunks(45) {
@@ -1619,8 +1611,7 @@ fn mail_captures(v: &mut Vec<Capture>) {
         payload::make(Kind::Xlsm, 20_000, &mut r),
         payload::make(Kind::Gzip, 10_000, &mut r),
     );
-    let hv = next_variant();
-    for variant in [Variant::Plain, hv] {
+    for variant in VARIANTS {
         let (m1, mut files, _) = mime_message(
             &headers(
                 "boss@example.net",
@@ -1763,8 +1754,7 @@ fn mail_captures(v: &mut Vec<Capture>) {
         payload::make(Kind::Pdf, 20_000, &mut r),
         payload::make(Kind::Exe, 15_000, &mut r),
     );
-    let hv = next_variant();
-    for variant in [Variant::Plain, hv] {
+    for variant in VARIANTS {
         let (m1, mut files, _) = mime_message(
             &headers(
                 "alice@example.com",
@@ -1828,8 +1818,7 @@ fn mail_captures(v: &mut Vec<Capture>) {
     }
 
     let (t1, docx) = (mail_text(&mut r), payload::make(Kind::Docx, 20_000, &mut r));
-    let hv = next_variant();
-    for variant in [Variant::Plain, hv] {
+    for variant in VARIANTS {
         let (m, files, enc) = mime_message(
             &headers(
                 "bob@example.org",
@@ -1888,11 +1877,153 @@ fn mail_captures(v: &mut Vec<Capture>) {
     }
 }
 
+fn imap_extra(v: &mut Vec<Capture>) {
+    let mut r = Rng::new(3);
+    // IDLE, UID FETCH BODY.PEEK[] and a LITERAL+ APPEND ({N+}: no continuation request).
+    let (t1, zip, t2, ps1) = (
+        mail_text(&mut r),
+        payload::make(Kind::Zip, 12_000, &mut r),
+        mail_text(&mut r),
+        payload::make(Kind::Ps1, 12_000, &mut r),
+    );
+    for variant in VARIANTS {
+        let (m1, mut files, _) = mime_message(
+            &headers(
+                "alice@example.com",
+                "bob@example.org",
+                "Zip",
+                "idle1@example.com",
+            ),
+            "idle-b1",
+            vec![
+                text_part(t1.clone()),
+                attach(Kind::Zip, "pack.zip", "application/zip", zip.clone()),
+            ],
+        );
+        let (m2, f2, enc) = mime_message(
+            &headers(
+                "bob@example.org",
+                "ops@example.org",
+                "Script",
+                "idle2@example.org",
+            ),
+            "idle-b2",
+            vec![
+                text_part(t2.clone()),
+                attach(Kind::Ps1, "deploy.ps1", "text/plain", ps1.clone()),
+            ],
+        );
+        let mut c = new_conn(
+            "10.0.0.44:40145",
+            "198.51.100.44:143",
+            seed_of("imap-idle-literalplus"),
+            variant,
+        );
+        c.send(S2C, b"* OK [CAPABILITY IMAP4rev1 LITERAL+ IDLE] ready\r\n");
+        c.send(C2S, b"a1 LOGIN bob secret\r\n");
+        c.send(S2C, b"a1 OK\r\n");
+        c.send(C2S, b"a2 SELECT INBOX\r\n");
+        c.send(
+            S2C,
+            b"* 2 EXISTS\r\na2 OK [READ-WRITE] SELECT completed\r\n",
+        );
+        c.send(C2S, b"a3 IDLE\r\n");
+        c.send(S2C, b"+ idling\r\n");
+        c.send(S2C, b"* 3 EXISTS\r\n");
+        c.send(C2S, b"DONE\r\n");
+        c.send(S2C, b"a3 OK IDLE terminated\r\n");
+        c.send(C2S, b"a4 UID FETCH 3 (UID BODY.PEEK[])\r\n");
+        let mut d = format!("* 3 FETCH (UID 77 BODY[] {{{}}}\r\n", m1.len()).into_bytes();
+        d.extend_from_slice(&m1);
+        d.extend_from_slice(b")\r\na4 OK UID FETCH completed\r\n");
+        c.send(S2C, &d);
+        let mut a = format!("a5 APPEND Drafts {{{}+}}\r\n", m2.len()).into_bytes();
+        a.extend_from_slice(&m2);
+        a.extend_from_slice(b"\r\n");
+        c.send(C2S, &a);
+        c.send(S2C, b"a5 OK APPEND completed\r\n");
+        c.send(C2S, b"a6 LOGOUT\r\n");
+        c.send(S2C, b"* BYE\r\na6 OK\r\n");
+        c.close(C2S);
+        // Files flow both ways here: the fetched message (server -> client), then the upload.
+        let (cli, srv) = (c.cli, c.srv);
+        let mut cap_files: Vec<Expect> = files
+            .drain(..)
+            .map(|(d, k, f)| exp("imap", d, k, &f, srv, cli))
+            .collect();
+        let n2 = f2.len();
+        for (i, (d, k, f)) in f2.into_iter().enumerate() {
+            let mut e = exp("imap", d, k, &f, cli, srv);
+            if matches!(variant, Variant::Lost) && i + 1 == n2 {
+                (e.truncated, e.gaps, e.exact) = (true, true, false);
+            }
+            cap_files.push(e);
+        }
+        match variant {
+            Variant::Reorder => {
+                c.reorder(S2C, 1);
+                c.reorder(C2S, 1);
+                c.duplicate(C2S, 5);
+            }
+            Variant::Lost => {
+                let last = enc.last().cloned().unwrap_or_default();
+                let pos = memchr::memmem::find(&c.streams[C2S], &last).unwrap_or(0) as u64;
+                c.lose(C2S, pos + last.len() as u64 / 2);
+            }
+            _ => {}
+        }
+        let mut cap = Capture::new(
+            &format!("imap-idle-literalplus{}", variant.suffix()),
+            "IMAP IDLE, UID FETCH BODY.PEEK[] (inbound) and a LITERAL+ APPEND {N+} (outbound)",
+        );
+        cap.files = cap_files;
+        cap.conns.push(c);
+        v.push(cap);
+    }
+
+    // POP3 STLS: nothing after it is parsed.
+    let mut c = Conn::new(
+        sa("10.0.0.45:40112"),
+        sa("198.51.100.45:110"),
+        seed_of("pop3-stls"),
+    );
+    c.send(S2C, b"+OK POP3 ready\r\n");
+    c.send(C2S, b"CAPA\r\n");
+    c.send(S2C, b"+OK\r\nSTLS\r\nUSER\r\n.\r\n");
+    c.send(C2S, b"STLS\r\n");
+    c.send(S2C, b"+OK Begin TLS negotiation\r\n");
+    let mut hello = vec![0x16, 0x03, 0x01, 0x01, 0x00];
+    hello.extend(r.bytes(256));
+    c.send(C2S, &hello);
+    let (m, _, _) = mime_message(
+        &headers("a@b", "c@d", "x", "stls@x"),
+        "stlsb",
+        vec![attach(
+            Kind::Dll,
+            "no.dll",
+            "application/octet-stream",
+            payload::make(Kind::Dll, 4000, &mut r),
+        )],
+    );
+    let mut rec = b"+OK 4000 octets\r\n".to_vec();
+    rec.extend(m);
+    rec.extend(b".\r\n");
+    c.send(S2C, &rec);
+    c.close(C2S);
+    let mut cap = Capture::new(
+        "pop3-stls",
+        "POP3 STLS: nothing after it is parsed (no file)",
+    );
+    cap.conns.push(c);
+    v.push(cap);
+}
+
 /// Every committed capture, in a fixed order.
 pub fn all() -> Vec<Capture> {
     let mut v = Vec::new();
     http_captures(&mut v);
     mail_captures(&mut v);
+    imap_extra(&mut v);
     v
 }
 

@@ -168,12 +168,22 @@ impl Conn {
             .collect()
     }
 
-    /// Swaps pairs of consecutive data segments of `dir` (every `every`-th pair).
+    /// Whether the peer sends data between list positions `a` and `b` (a < b): moving data of
+    /// `dir` across it would break causality (a client does not send the message before the
+    /// server's `354`), which no network reordering can do.
+    fn peer_data_between(&self, dir: usize, a: usize, b: usize) -> bool {
+        self.segs[a + 1..b]
+            .iter()
+            .any(|s| s.dir != dir && (s.len > 0 || s.flags & (FIN | RST) != 0))
+    }
+
+    /// Swaps pairs of consecutive data segments of `dir` (every `every`-th pair), within one
+    /// burst of the sender.
     pub fn reorder(&mut self, dir: usize, every: usize) {
         let idx = self.data_idx(dir);
         let mut k = 0;
         while k + 1 < idx.len() {
-            if (k / 2) % every == 0 {
+            if (k / 2) % every == 0 && !self.peer_data_between(dir, idx[k], idx[k + 1]) {
                 self.segs.swap(idx[k], idx[k + 1]);
             }
             k += 2;
@@ -202,7 +212,11 @@ impl Conn {
             }
             let a = self.segs[idx[n]];
             let b = self.segs[idx[n + 1]];
-            if a.off + a.len as u64 != b.off || a.len < 2 || b.len < 2 {
+            if a.off + a.len as u64 != b.off
+                || a.len < 2
+                || b.len < 2
+                || self.peer_data_between(dir, idx[n], idx[n + 1])
+            {
                 continue;
             }
             let off = a.off + a.len as u64 / 2;
