@@ -216,6 +216,7 @@ pub fn run(cfg: Config, eal_args: &[String]) -> Result<(), String> {
         backpressure_waits: sh.backpressure_waits.load(Ordering::Relaxed),
         control_queue_full: sh.control_full.load(Ordering::Relaxed),
     };
+    let started = std::time::Instant::now();
     let mut done = 0usize;
     loop {
         let mut n = 0;
@@ -250,6 +251,14 @@ pub fn run(cfg: Config, eal_args: &[String]) -> Result<(), String> {
         }
     }
     let final_stats = capture_stats(&shared);
+    let secs = started.elapsed().as_secs_f64().max(1e-6);
+    let (pkts, bytes) = final_stats.ports.iter().fold((0, 0), |(p, b), c| (p + c.packets, b + c.bytes));
+    let dropped: u64 = final_stats.dispatch.iter().map(|q| q.dropped).sum();
+    eprintln!(
+        "fmon-dpdk: {pkts} packets, {bytes} bytes in {secs:.2} s ({:.2} Gbit/s, {:.2} Mpps), {dropped} dropped at dispatch",
+        bytes as f64 * 8.0 / secs / 1e9,
+        pkts as f64 / secs / 1e6
+    );
     for info in &infos {
         port::close(info.id);
     }
