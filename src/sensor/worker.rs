@@ -102,7 +102,7 @@ impl Worker {
         }
         // Reading the clock costs more than a poll: look at it now and then.
         self.idle_calls = self.idle_calls.wrapping_add(1);
-        if self.idle_calls % 1024 == 0 && self.last_stats.elapsed() >= STATS_EVERY {
+        if self.idle_calls.is_multiple_of(1024) && self.last_stats.elapsed() >= STATS_EVERY {
             self.publish(true);
         }
     }
