@@ -128,7 +128,13 @@ fn live_veth_replay_finds_the_files() {
         Command::new("tcpreplay").arg("--version").output().is_ok(),
         "tcpreplay is not installed (apt-get install tcpreplay)"
     );
-    let names = ["http-cl-exe", "http-keepalive", "smtp-attach", "imap-append", "pop3-retr"];
+    let names = [
+        "http-cl-exe",
+        "http-keepalive",
+        "smtp-attach",
+        "imap-append",
+        "pop3-retr",
+    ];
     let manifests: Vec<Manifest> = names
         .iter()
         .map(|n| load_manifest(&pcaps_dir().join(format!("{n}.expected.json"))))

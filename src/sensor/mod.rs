@@ -252,7 +252,10 @@ pub fn run(cfg: Config, eal_args: &[String]) -> Result<(), String> {
     }
     let final_stats = capture_stats(&shared);
     let secs = started.elapsed().as_secs_f64().max(1e-6);
-    let (pkts, bytes) = final_stats.ports.iter().fold((0, 0), |(p, b), c| (p + c.packets, b + c.bytes));
+    let (pkts, bytes) = final_stats
+        .ports
+        .iter()
+        .fold((0, 0), |(p, b), c| (p + c.packets, b + c.bytes));
     let dropped: u64 = final_stats.dispatch.iter().map(|q| q.dropped).sum();
     eprintln!(
         "fmon-dpdk: {pkts} packets, {bytes} bytes in {secs:.2} s ({:.2} Gbit/s, {:.2} Mpps), {dropped} dropped at dispatch",
