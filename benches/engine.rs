@@ -165,10 +165,11 @@ struct Conn {
 impl Conn {
     fn new(i: u32, port: u16) -> Conn {
         let c = client(i);
-        let mut frames = Vec::new();
-        frames.push(frame(c.0, c.1, SRV, port, 1000, 0, true, false, b""));
-        frames.push(frame(SRV, port, c.0, c.1, 5000, 1001, true, false, b""));
-        frames.push(frame(c.0, c.1, SRV, port, 1001, 5001, false, false, b""));
+        let frames = vec![
+            frame(c.0, c.1, SRV, port, 1000, 0, true, false, b""),
+            frame(SRV, port, c.0, c.1, 5000, 1001, true, false, b""),
+            frame(c.0, c.1, SRV, port, 1001, 5001, false, false, b""),
+        ];
         Conn {
             c,
             port,
