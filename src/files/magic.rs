@@ -7,7 +7,9 @@
 //!   `vbaProject.bin` docm / xlsm (a macro pptm is reported `pptx`: the type list has no pptm);
 //!   `AndroidManifest.xml` / `classes.dex` make apk (checked before jar, apks also carry
 //!   META-INF); `META-INF/MANIFEST.MF` or `*.class` make jar;
-//! - the OLE2 directory sector, wherever the header says it is: stream names `WordDocument`
+//! - the OLE2 directory, following its sector chain through the FAT (header -> DIFAT -> FAT
+//!   sectors, all within what has streamed by, bounded), never reading past a directory sector
+//!   into stream data: stream names `WordDocument`
 //!   (doc), `Workbook` / `Book` (xls), `PowerPoint Document` (ppt), and msi from the root
 //!   entry's CLSID or MSI's compressed stream names. An OLE2 file with none of these (msg,
 //!   Thumbs.db, ...) is reported `doc`: unknown compound files stay in a dangerous category;
@@ -111,8 +113,14 @@ const O_MSI: u8 = 8;
 const ZIP_CARRY: usize = 512;
 /// Leading bytes the sniffer keeps to decide what to watch.
 const FIRST: usize = 64;
-/// Bytes of the OLE2 directory captured.
-const OLE_DIR: usize = 4096;
+/// OLE2 header bytes (the DIFAT's first 109 FAT sector numbers end at 512).
+const OLE_HDR: usize = 512;
+/// Most bytes of FAT sectors kept to follow the directory chain.
+const OLE_FAT_BYTES: usize = 8192;
+/// Most directory sectors read.
+const OLE_DIR_SECTORS: usize = 32;
+/// Sector numbers at or above this are special (free, end of chain, FAT, DIFAT).
+const OLE_MAXREG: u32 = 0xffff_fffa;
 /// Zip headers are looked for in this many leading bytes at most.
 const ZIP_SCAN_LIMIT: u64 = 1 << 30;
 
@@ -139,10 +147,7 @@ pub struct Sniffer {
     first: Vec<u8>,
     zip_flags: u16,
     carry: Vec<u8>,
-    ole_flags: u8,
-    /// File offset where the OLE2 directory starts (from the header).
-    ole_dir_at: Option<u64>,
-    ole_dir: Vec<u8>,
+    ole: Option<Box<Ole>>,
     iso: [u8; 5],
     iso_seen: u8,
 }
@@ -163,7 +168,10 @@ impl Sniffer {
                 self.kind = Kind::Zip;
             } else if f.len() >= 0x34 && f.starts_with(OLE_MAGIC) {
                 self.kind = Kind::Ole;
-                self.ole_header();
+                self.ole = Some(Box::new(Ole {
+                    hdr: self.first.clone(),
+                    ..Ole::default()
+                }));
             } else if (!OLE_MAGIC.starts_with(&f[..f.len().min(8)])
                 && !b"PK".starts_with(&f[..f.len().min(2)]))
                 || f.len() >= FIRST
@@ -176,18 +184,10 @@ impl Sniffer {
             Kind::Zip | Kind::Unknown if offset < ZIP_SCAN_LIMIT => self.zip_feed(data),
             _ => {}
         }
-        if self.kind == Kind::Ole {
-            self.ole_feed(offset, data);
+        if let Some(ole) = self.ole.as_mut() {
+            ole.feed(offset, data);
         }
         self.iso_feed(offset, data);
-    }
-
-    fn ole_header(&mut self) {
-        if let (Some(shift), Some(sect)) = (u16le(&self.first, 0x1e), u32le(&self.first, 0x30)) {
-            if (7..=16).contains(&shift) && sect < 0xffff_fffa {
-                self.ole_dir_at = (u64::from(sect) + 1).checked_shl(u32::from(shift));
-            }
-        }
     }
 
     fn iso_feed(&mut self, offset: u64, data: &[u8]) {
@@ -262,41 +262,142 @@ impl Sniffer {
         }
     }
 
-    fn ole_feed(&mut self, offset: u64, data: &[u8]) {
-        let Some(at) = self.ole_dir_at else { return };
-        let want_from = at.saturating_add(self.ole_dir.len() as u64);
-        if self.ole_dir.len() >= OLE_DIR {
-            return;
+    fn ole_result(&self, head: &[u8]) -> u8 {
+        match &self.ole {
+            Some(o) if o.hdr.len() >= OLE_HDR => o.flags | ole_dir_flags(&o.dir),
+            _ => {
+                // Not fed (or fed too little): read what the head holds the same way.
+                let mut o = Ole::default();
+                o.feed(0, head);
+                o.flags | ole_dir_flags(&o.dir)
+            }
         }
-        let end = offset.saturating_add(data.len() as u64);
-        if end <= want_from || offset > want_from {
-            return;
+    }
+}
+
+/// Following an OLE2 compound file's directory chain as the file streams by. Only regions the
+/// header and FAT name are copied: the header, the first FAT sectors, one directory sector at
+/// a time. A sector that went by before it was known is not waited for (bounded, best effort).
+#[derive(Default)]
+struct Ole {
+    hdr: Vec<u8>,
+    shift: u32,
+    /// (file offset, bytes) of the FAT sectors the header lists, bounded by [`OLE_FAT_BYTES`].
+    fat: Vec<(u64, Vec<u8>)>,
+    /// The directory sector being captured, its number and file offset.
+    dir: Vec<u8>,
+    dir_sect: u32,
+    dir_at: Option<u64>,
+    /// A finished directory sector whose FAT entry has not streamed by yet.
+    pending: Option<u32>,
+    dir_read: usize,
+    flags: u8,
+}
+
+impl Ole {
+    fn ssz(&self) -> usize {
+        1usize << self.shift
+    }
+
+    fn feed(&mut self, offset: u64, data: &[u8]) {
+        if self.hdr.len() < OLE_HDR {
+            if !take(&mut self.hdr, 0, OLE_HDR, offset, data) {
+                return;
+            }
+            self.header();
         }
-        let start = (want_from - offset) as usize;
-        let n = (OLE_DIR - self.ole_dir.len()).min(data.len().saturating_sub(start));
-        if let Some(part) = data.get(start..start + n) {
-            self.ole_dir.extend_from_slice(part);
+        let ssz = self.ssz();
+        let mut fat_done = false;
+        for (at, buf) in self.fat.iter_mut() {
+            if buf.len() < ssz && take(buf, *at, ssz, offset, data) {
+                fat_done = true;
+            }
         }
-        if self.ole_dir.len() >= OLE_DIR {
-            self.ole_flags |= ole_dir_flags(&self.ole_dir);
+        if fat_done {
+            self.advance();
+        }
+        while let Some(at) = self.dir_at {
+            if !take(&mut self.dir, at, ssz, offset, data) {
+                break;
+            }
+            self.flags |= ole_dir_flags(&self.dir);
+            self.dir.clear();
+            self.dir_at = None;
+            self.dir_read += 1;
+            self.pending = Some(self.dir_sect);
+            self.advance();
         }
     }
 
-    fn ole_result(&self, head: &[u8]) -> u8 {
-        let mut f = self.ole_flags;
-        if f == 0 && !self.ole_dir.is_empty() {
-            f = ole_dir_flags(&self.ole_dir);
+    fn header(&mut self) {
+        let h = &self.hdr;
+        let (Some(shift), Some(dir), Some(nfat)) = (u16le(h, 0x1e), u32le(h, 0x30), u32le(h, 0x2c))
+        else {
+            return;
+        };
+        if !(7..=12).contains(&shift) {
+            return;
         }
-        if f == 0 {
-            // Fallback: the directory may lie inside the head.
-            let mut k = 0;
-            while let Some(entry) = head.get(512 + k * 128..512 + (k + 1) * 128) {
-                f |= ole_entry_flags(entry);
-                k += 1;
+        self.shift = u32::from(shift);
+        let max_fat = (OLE_FAT_BYTES >> self.shift).max(1);
+        let n = (nfat as usize).min(109).min(max_fat);
+        let mut fat = Vec::with_capacity(n);
+        for k in 0..n {
+            match u32le(h, 0x4c + 4 * k) {
+                Some(s) if s < OLE_MAXREG => {
+                    fat.push((sector_at(s, self.shift), Vec::new()));
+                }
+                _ => break,
             }
         }
-        f
+        self.fat = fat;
+        self.want_dir(dir);
     }
+
+    fn want_dir(&mut self, sect: u32) {
+        if sect < OLE_MAXREG && self.dir_read < OLE_DIR_SECTORS {
+            self.dir_sect = sect;
+            self.dir_at = Some(sector_at(sect, self.shift));
+        }
+    }
+
+    /// Moves to the directory sector after `pending` once its FAT entry is known.
+    fn advance(&mut self) {
+        let Some(s) = self.pending else { return };
+        let per = self.ssz() / 4;
+        let entry = self
+            .fat
+            .get(s as usize / per)
+            .filter(|(_, b)| b.len() >= self.ssz())
+            .and_then(|(_, b)| u32le(b, (s as usize % per) * 4));
+        if let Some(next) = entry {
+            self.pending = None;
+            self.want_dir(next);
+        }
+    }
+}
+
+fn sector_at(sect: u32, shift: u32) -> u64 {
+    (u64::from(sect) + 1) << shift
+}
+
+/// Appends to `buf` (the region `[at, at + len)` of the file, filled in order) what `data`
+/// (starting at file offset `offset`) holds of it; true when the region is complete.
+fn take(buf: &mut Vec<u8>, at: u64, len: usize, offset: u64, data: &[u8]) -> bool {
+    if buf.len() >= len {
+        return true;
+    }
+    let want = at.saturating_add(buf.len() as u64);
+    let end = offset.saturating_add(data.len() as u64);
+    if offset > want || end <= want {
+        return false;
+    }
+    let start = (want - offset) as usize;
+    let n = (len - buf.len()).min(data.len().saturating_sub(start));
+    if let Some(part) = data.get(start..start + n) {
+        buf.extend_from_slice(part);
+    }
+    buf.len() >= len
 }
 
 fn zip_name_flags(name: &[u8]) -> u16 {
@@ -762,6 +863,85 @@ mod tests {
         let mut short = ole(&["Workbook"], None, 30);
         short.truncate(2048);
         assert_eq!(det(&short), FileType::Doc);
+    }
+
+    /// A 128-byte directory entry.
+    fn dir_entry(name: &str, typ: u8) -> Vec<u8> {
+        let mut e = vec![0u8; 128];
+        let u: Vec<u16> = name.encode_utf16().collect();
+        for (i, c) in u.iter().enumerate().take(31) {
+            e[2 * i..2 * i + 2].copy_from_slice(&c.to_le_bytes());
+        }
+        e[64..66].copy_from_slice(&(((u.len().min(31) + 1) * 2) as u16).to_le_bytes());
+        e[66] = typ;
+        e
+    }
+
+    /// A v3 compound file: sector 0 FAT, directory sectors `dir_chain` (in chain order) holding
+    /// `dirs` (4 entries each), every other sector up to `nsec` stream data full of
+    /// MSI-looking directory entries.
+    fn ole_chain(dirs: &[&str], dir_chain: &[u32], nsec: u32) -> Vec<u8> {
+        let mut v = vec![0u8; 512 * (nsec as usize + 1)];
+        v[..8].copy_from_slice(OLE_MAGIC);
+        v[0x1e..0x20].copy_from_slice(&9u16.to_le_bytes());
+        v[0x2c..0x30].copy_from_slice(&1u32.to_le_bytes());
+        v[0x30..0x34].copy_from_slice(&dir_chain[0].to_le_bytes());
+        for k in 0..109 {
+            let x: u32 = if k == 0 { 0 } else { 0xffff_ffff };
+            v[0x4c + 4 * k..0x50 + 4 * k].copy_from_slice(&x.to_le_bytes());
+        }
+        // Stream sectors: MSI-packed names, stream type.
+        let msi = dir_entry("\u{4840}\u{3b3f}\u{43f2}", 2);
+        for sec in 1..nsec {
+            for k in 0..4 {
+                let at = 512 * (sec as usize + 1) + k * 128;
+                v[at..at + 128].copy_from_slice(&msi);
+            }
+        }
+        let mut fat = vec![0xffu8; 512];
+        fat[..4].copy_from_slice(&0xffff_fffdu32.to_le_bytes());
+        for (i, &d) in dir_chain.iter().enumerate() {
+            let next = dir_chain.get(i + 1).copied().unwrap_or(0xffff_fffe);
+            fat[4 * d as usize..4 * d as usize + 4].copy_from_slice(&next.to_le_bytes());
+            let at = 512 * (d as usize + 1);
+            v[at..at + 512].fill(0);
+            for (k, n) in dirs.iter().skip(4 * i).take(4).enumerate() {
+                let typ = if i == 0 && k == 0 { 5 } else { 2 };
+                v[at + k * 128..at + k * 128 + 128].copy_from_slice(&dir_entry(n, typ));
+            }
+        }
+        v[512..1024].copy_from_slice(&fat);
+        v
+    }
+
+    #[test]
+    fn ole2_directory_chain_not_stream_data() {
+        // One directory sector, then stream data that looks like MSI directory entries: a
+        // compound file with unknown streams (an Outlook .msg) stays doc, never msi.
+        let msg = ole_chain(&["Root Entry", "__substg1.0_0037001F"], &[1], 12);
+        for step in [1, 7, 100, 512, usize::MAX] {
+            assert_eq!(det_split(&msg, step), FileType::Doc, "step {step}");
+        }
+        // A .doc whose directory is one sector followed by MSI-looking stream data.
+        let doc = ole_chain(&["Root Entry", "WordDocument", "1Table"], &[1], 12);
+        assert_eq!(det(&doc), FileType::Doc);
+        // The directory continues, through the FAT, in a later non-adjacent sector.
+        let names = ["Root Entry", "a", "b", "c", "Workbook"];
+        let xls = ole_chain(&names, &[1, 6], 12);
+        for step in [1, 13, 512, usize::MAX] {
+            assert_eq!(det_split(&xls, step), FileType::Xls, "step {step}");
+        }
+        // Chain order is not file order: sector 6 first, then 2.
+        let xls = ole_chain(&names, &[6, 2], 12);
+        assert_eq!(det(&xls), FileType::Xls);
+        // A real MSI (root CLSID) in a one-sector directory is still msi.
+        let mut msi = ole_chain(&["Root Entry", "\u{4840}\u{3b3f}"], &[1], 4);
+        msi[1024 + 0x50..1024 + 0x60].copy_from_slice(&MSI_CLSID);
+        assert_eq!(det(&msi), FileType::Msi);
+        // A chain that loops on itself ends (bounded).
+        let mut looped = ole_chain(&names, &[1, 6], 12);
+        looped[512 + 4 * 6..512 + 4 * 6 + 4].copy_from_slice(&1u32.to_le_bytes());
+        assert_eq!(det(&looped), FileType::Xls);
     }
 
     #[test]

@@ -623,7 +623,7 @@ fn http_captures(v: &mut Vec<Capture>) {
 
     let mut cap = Capture::new(
         "http-altport",
-        "HTTP on port 8081 (configured: file expected) and on 8082 (not configured: no file)",
+        "HTTP on port 8081 (configured) and on 8082 (not configured: found by content detection)",
     );
     cap.ports = json!({"http": [80, 8081]});
     let body = payload::make(Kind::Exe, 20_000, &mut r);
@@ -633,16 +633,13 @@ fn http_captures(v: &mut Vec<Capture>) {
     cap.files
         .push(exp("http", body, Kind::Exe, "tool.exe", sa(s1), sa(c1)));
     cap.conns.push(c);
+    // CONFIG.md: content detection may add ports, so HTTP on an unlisted port is still parsed.
     let body = payload::make(Kind::Dll, 20_000, &mut r);
-    let (mut c, _) = download(
-        "10.0.0.23:50301",
-        "198.51.100.23:8082",
-        "/alt/not-seen.dll",
-        &body,
-        r.next(),
-        |_| {},
-    );
+    let (c2, s2) = ("10.0.0.23:50301", "198.51.100.23:8082");
+    let (mut c, _) = download(c2, s2, "/alt/detected.dll", &body, r.next(), |_| {});
     c.close(C2S);
+    cap.files
+        .push(exp("http", body, Kind::Dll, "detected.dll", sa(s2), sa(c2)));
     cap.conns.push(c);
     v.push(cap);
 

@@ -4,9 +4,9 @@
 //! Both directions are read as lines that may end in a literal `{N}` / `{N+}` / `~{N}`; the
 //! literal's N bytes are streamed (never buffered) to a MIME decoder chosen from the text just
 //! before the literal: `BODY[]`, `BODY.PEEK[]`, `RFC822`, `BINARY[]` are whole messages;
-//! `BODY[n]` / `BODY[n.m]` are single parts, decoded with the transfer encoding learned from an
-//! earlier `BODY[n.MIME]` of the same message when the session showed one, else stored as
-//! fetched (noted); `BINARY[n]` parts are already decoded. Literal lengths are attacker
+//! `BODY[n]` / `BODY[n.m]` are single parts, decoded with the transfer encoding (and named with
+//! the filename) learned from an earlier `BODYSTRUCTURE` or `BODY[n.MIME]` of the same message
+//! when the session showed one, else stored as fetched (noted); `BINARY[n]` parts are already decoded. Literal lengths are attacker
 //! controlled: nothing is allocated from them. STARTTLS accepted stops parsing.
 
 use super::mime::{MimeDecoder, MimeLimits};
@@ -40,8 +40,19 @@ counters! {
 
 /// Tail of an overlong line kept to still find a literal marker.
 const LINE_TAIL: usize = 512;
-/// Part transfer encodings remembered per session.
+/// Parts (transfer encoding, filename) remembered per session.
 const MAX_LEARNED: usize = 256;
+/// Longest filename kept from a BODYSTRUCTURE or part header.
+const MAX_NAME: usize = 1024;
+
+/// What the session taught about one part of one message.
+#[derive(Clone, Default, Debug, PartialEq)]
+struct Learned {
+    /// Content-Transfer-Encoding, lowercase; None when not shown.
+    cte: Option<String>,
+    /// From the disposition `filename`, else the type's `name` (may be empty).
+    filename: String,
+}
 /// Bytes of a `BODY[n.MIME]` literal looked at.
 const MIME_HDR_CAP: usize = 8192;
 /// Client bytes held while a synchronizing APPEND literal waits for `+`.
@@ -110,7 +121,7 @@ pub struct ImapParser {
     client: Side,
     server: Side,
     starttls_tag: Option<Vec<u8>>,
-    learned: Vec<((u64, String), String)>,
+    learned: Vec<((u64, String), Learned)>,
     stopped: bool,
     counted: bool,
     server_seen: bool,
@@ -398,13 +409,17 @@ impl ImapParser {
         let mut meta = FileMeta::new(AppProto::Imap);
         if is_part_number(&sec) {
             cx.stats.imap.fetch_parts += 1;
+            let known = self
+                .learned
+                .iter()
+                .find(|(k, _)| k.0 == seq && k.1 == sec)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            meta.filename = known.filename;
             let cte = if binary {
                 Some("binary".to_string())
             } else {
-                self.learned
-                    .iter()
-                    .find(|(k, _)| k.0 == seq && k.1 == sec)
-                    .map(|(_, v)| v.clone())
+                known.cte
             };
             let cte = match cte {
                 Some(c) => c,
@@ -447,14 +462,28 @@ impl ImapParser {
         };
         let mut found = Vec::new();
         walk_parts(&tree, String::new(), &mut found, 0);
-        for (part, enc) in found {
-            if self.learned.len() >= MAX_LEARNED {
-                self.learned.remove(0);
-            }
+        for (part, enc, filename) in found {
             cx.stats.imap.bodystructure_parts_learned += 1;
-            self.learned.retain(|(k, _)| !(k.0 == seq && k.1 == part));
-            self.learned.push(((seq, part), enc));
+            self.learn((seq, part), Some(enc), filename);
         }
+    }
+
+    /// Records (or updates) what is known about one part; what `cte` / `filename` leave
+    /// unknown (None / empty) keeps its earlier value.
+    fn learn(&mut self, key: (u64, String), cte: Option<String>, filename: String) {
+        if let Some((_, l)) = self.learned.iter_mut().find(|(k, _)| *k == key) {
+            if cte.is_some() {
+                l.cte = cte;
+            }
+            if !filename.is_empty() {
+                l.filename = filename;
+            }
+            return;
+        }
+        if self.learned.len() >= MAX_LEARNED {
+            self.learned.remove(0);
+        }
+        self.learned.push((key, Learned { cte, filename }));
     }
 
     /// A literal ended (`how` None) or was cut (`how` = why).
@@ -481,17 +510,23 @@ impl ImapParser {
             Target::MimeHdr { key, buf } => {
                 if how.is_none() {
                     if let Ok((hs, _)) = mailparse::parse_headers(&buf) {
+                        let (mut cte, mut disp_name, mut type_name) = (None, None, None);
                         for h in hs {
-                            if h.get_key_ref()
-                                .eq_ignore_ascii_case("content-transfer-encoding")
-                            {
-                                if self.learned.len() >= MAX_LEARNED {
-                                    self.learned.remove(0);
-                                }
-                                cx.stats.imap.mime_headers_learned += 1;
-                                self.learned
-                                    .push((key.clone(), h.get_value().trim().to_string()));
+                            let k = h.get_key_ref();
+                            if k.eq_ignore_ascii_case("content-transfer-encoding") {
+                                cte = Some(h.get_value().trim().to_ascii_lowercase());
+                            } else if k.eq_ignore_ascii_case("content-disposition") {
+                                let d = mailparse::parse_content_disposition(&h.get_value());
+                                disp_name = d.params.get("filename").cloned();
+                            } else if k.eq_ignore_ascii_case("content-type") {
+                                let t = mailparse::parse_content_type(&h.get_value());
+                                type_name = t.params.get("name").cloned();
                             }
+                        }
+                        let name = disp_name.or(type_name).unwrap_or_default();
+                        if cte.is_some() || !name.is_empty() {
+                            cx.stats.imap.mime_headers_learned += 1;
+                            self.learn(key, cte, cap_name(name));
                         }
                     }
                 }
@@ -685,8 +720,8 @@ fn parse_node(t: &mut Tokens, depth: usize) -> Option<Node> {
     }
 }
 
-/// Collects (part number, transfer encoding) of every leaf of a BODYSTRUCTURE.
-fn walk_parts(n: &Node, prefix: String, out: &mut Vec<(String, String)>, depth: usize) {
+/// Collects (part number, transfer encoding, filename) of every leaf of a BODYSTRUCTURE.
+fn walk_parts(n: &Node, prefix: String, out: &mut Vec<(String, String, String)>, depth: usize) {
     let Node::List(items) = n else { return };
     if depth > BS_MAX_DEPTH || out.len() >= MAX_LEARNED {
         return;
@@ -718,8 +753,31 @@ fn walk_parts(n: &Node, prefix: String, out: &mut Vec<(String, String)>, depth: 
         Some(Node::Str(s)) => s.to_ascii_lowercase(),
         _ => String::new(),
     };
-    out.push((me.clone(), s(5)));
-    if s(0) == "message" && s(1) == "rfc822" {
+    let rfc822 = s(0) == "message" && s(1) == "rfc822";
+    // RFC 3501 body-ext-1part follows the fields of the type: md5, then the disposition.
+    let disp_at = if s(0) == "text" {
+        9
+    } else if rfc822 {
+        11
+    } else {
+        8
+    };
+    let disposition = match items.get(disp_at) {
+        Some(d @ Node::List(_)) => Some(d),
+        // Servers that get the positions wrong: the first `("type" (params))` after the size.
+        _ => items.iter().skip(7).find(|d| {
+            matches!(d, Node::List(v) if matches!(v.as_slice(), [Node::Str(_), Node::List(_), ..]))
+        }),
+    };
+    let from_disp = match disposition {
+        Some(Node::List(v)) => v.get(1).and_then(|p| param(p, "filename")),
+        _ => None,
+    };
+    let filename = from_disp
+        .or_else(|| items.get(2).and_then(|p| param(p, "name")))
+        .unwrap_or_default();
+    out.push((me.clone(), s(5), filename));
+    if rfc822 {
         if let Some(inner @ Node::List(_)) = items.get(8) {
             // The embedded message's parts are numbered under this part.
             if let Node::List(ii) = inner {
@@ -731,6 +789,76 @@ fn walk_parts(n: &Node, prefix: String, out: &mut Vec<(String, String)>, depth: 
             }
         }
     }
+}
+
+/// The value of parameter `name` in a BODYSTRUCTURE parameter list `("k" "v" ...)`: also
+/// RFC 2231 `name*` (charset''percent-encoded) and RFC 2047 encoded words, capped.
+fn param(list: &Node, name: &str) -> Option<String> {
+    let Node::List(v) = list else { return None };
+    let mut star = None;
+    for kv in v.chunks_exact(2) {
+        let (Node::Str(k), Node::Str(val)) = (&kv[0], &kv[1]) else {
+            continue;
+        };
+        if k.eq_ignore_ascii_case(name) {
+            let val = if val.contains("=?") {
+                mailparse::parse_header(format!("X: {val}").as_bytes())
+                    .map(|(h, _)| h.get_value())
+                    .unwrap_or_else(|_| val.clone())
+            } else {
+                val.clone()
+            };
+            return Some(cap_name(val));
+        }
+        if star.is_none()
+            && k.len() == name.len() + 1
+            && k.ends_with('*')
+            && k[..name.len()].eq_ignore_ascii_case(name)
+        {
+            star = Some(cap_name(rfc2231_value(val)));
+        }
+    }
+    star
+}
+
+/// `charset'lang'percent%20encoded` to text (lossy UTF-8; other charsets are kept as bytes).
+fn rfc2231_value(v: &str) -> String {
+    let enc = match v.splitn(3, '\'').nth(2) {
+        Some(rest) => rest,
+        None => v,
+    };
+    let b = enc.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        let hex = b
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (c, hex) {
+            (b'%', Some(x)) => {
+                out.push(x);
+                i += 3;
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Bounds a learned filename (cut on a char boundary).
+fn cap_name(mut s: String) -> String {
+    if s.len() > MAX_NAME {
+        let mut end = MAX_NAME;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+    }
+    s
 }
 
 fn end_reason(how: StreamEnd) -> TruncReason {

@@ -251,3 +251,63 @@ fn append_sync_literal_waits_for_continuation() {
         assert!(ev.iter().all(|e| e.state == FileState::Closed));
     }
 }
+
+#[test]
+fn real_shaped_bodystructure_then_part_fetch() {
+    // The dialogue a real server (Dovecot-style) has: BODYSTRUCTURE in one FETCH, the part in
+    // a later UID FETCH; the part is decoded and named from the BODYSTRUCTURE.
+    let payload = b"MZ\x90\0real exe bytes".to_vec();
+    let enc = base64_simd::STANDARD.encode_to_string(&payload);
+    let enc = format!("{enc}\r\n");
+    let bs = format!(
+        "* 1 FETCH (UID 9 BODYSTRUCTURE ((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 12 1 NIL NIL NIL)(\"application\" \"octet-stream\" (\"name\" \"a.exe\") NIL NIL \"base64\" {} NIL (\"attachment\" (\"filename\" \"a.exe\")) NIL) \"mixed\" (\"boundary\" \"b1\") NIL NIL))\r\na4 OK Fetch completed.\r\n",
+        enc.len()
+    );
+    let mut v = b"* OK [CAPABILITY IMAP4rev1] ready\r\n".to_vec();
+    let mut c = b"a1 LOGIN bob pw\r\n".to_vec();
+    v.extend_from_slice(b"a1 OK\r\n");
+    c.extend_from_slice(b"a4 UID FETCH 9 (BODYSTRUCTURE)\r\na5 UID FETCH 9 (BODY.PEEK[2])\r\n");
+    v.extend_from_slice(bs.as_bytes());
+    v.extend(lit(
+        "* 1 FETCH (UID 9 BODY[2] ",
+        enc.as_bytes(),
+        ")\r\na5 OK Fetch completed.\r\n",
+    ));
+    let script = vec![(C, c), (S, v)];
+    for step in [1, 3, 64, 100_000] {
+        let (ev, st) = run(&script, step);
+        assert_eq!(ev.len(), 1, "step {step}: {ev:#?}");
+        assert_eq!(ev[0].sha256, sha(&payload), "step {step}");
+        assert_eq!(ev[0].meta.filename, "a.exe");
+        assert_eq!(ev[0].meta.note, None);
+        assert_eq!(ev[0].state, FileState::Closed);
+        assert_eq!(st.imap.bodystructure_parts_learned, 2);
+        assert_eq!(st.imap.fetch_parts_as_fetched, 0);
+    }
+}
+
+#[test]
+fn part_names_from_mime_header_and_rfc2231() {
+    let hdr = b"Content-Type: application/pdf; name=\"t.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n";
+    let mut v = lit("* 2 FETCH (BODY[2.MIME] ", hdr, ")\r\n");
+    v.extend(lit("* 2 FETCH (BODY[2] ", b"JVBERi0=", ")\r\n"));
+    let (ev, st) = run(&[(S, v)], 5);
+    assert_eq!(ev.len(), 1, "{ev:#?}");
+    assert_eq!(ev[0].sha256, sha(b"%PDF-"));
+    assert_eq!(ev[0].meta.filename, "t.pdf");
+    assert_eq!(st.imap.mime_headers_learned, 1);
+
+    let p = Node::List(vec![
+        Node::Str("FILENAME*".into()),
+        Node::Str("utf-8''r%C3%A9sum%C3%A9.doc".into()),
+    ]);
+    assert_eq!(param(&p, "filename").as_deref(), Some("résumé.doc"));
+    let p = Node::List(vec![
+        Node::Str("name".into()),
+        Node::Str("=?utf-8?B?w6kuZXhl?=".into()),
+    ]);
+    assert_eq!(param(&p, "name").as_deref(), Some("é.exe"));
+    assert_eq!(param(&Node::Nil, "name"), None);
+    assert_eq!(rfc2231_value("%zz%4"), "%zz%4");
+    assert_eq!(cap_name("é".repeat(600)).len(), MAX_NAME);
+}
