@@ -35,6 +35,9 @@ counters! {
         fins,
         /// Flows first seen without their SYN.
         midstream,
+        /// Midstream flows whose client and server were told apart by the first segment's
+        /// content (request line / status line), not by a port.
+        midstream_by_content,
         /// Payload of flows with no parser (skipped).
         no_parser_bytes,
         /// Flows whose protocol could not be recognised.
