@@ -270,8 +270,18 @@ fn handle_segment(f: &mut Flow, di: usize, t: &TcpSeg, sh: &mut Shared) -> Outco
             sh.tcp.reset_invalid += 1;
             return Outcome::Continue;
         }
+        if !f.data_seen {
+            // No byte of either direction yet: no file can be cut short by ignoring it, and a
+            // connection that goes on after it (evasion, odd stack) is still followed. One that
+            // does not just times out.
+            sh.tcp.reset_before_data += 1;
+            return Outcome::Continue;
+        }
         sh.tcp.resets += 1;
         return Outcome::Reset;
+    }
+    if !t.payload.is_empty() {
+        f.data_seen = true;
     }
     let dir = dir_of(di);
     let mut cx = StreamCtx {

@@ -32,6 +32,8 @@ counters! {
         resets,
         /// RST outside the window: ignored.
         reset_invalid,
+        /// RSTs seen before any payload: the flow is kept (it may go on), not ended.
+        reset_before_data,
         fins,
         /// Flows first seen without their SYN.
         midstream,

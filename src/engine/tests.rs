@@ -553,6 +553,27 @@ fn reset_ends_both_and_ignores_later_data() {
 }
 
 #[test]
+fn reset_before_any_data_does_not_end_flow() {
+    let (mut e, log) = engine();
+    let mut c = Conn::new(40000, 80, 1000, 5000);
+    c.handshake(&mut e, SEC);
+    // An in-window RST right after the handshake, then the connection goes on anyway.
+    c.c_send(&mut e, b"", RST, SEC);
+    assert!(ends(&log).is_empty());
+    c.c_send(&mut e, REQ, 0, SEC);
+    c.s_send(&mut e, RESP, 0, SEC);
+    assert_eq!(bytes(&log, Dir::ToServer), REQ);
+    assert_eq!(bytes(&log, Dir::ToClient), RESP);
+    // Once data has flowed, a RST ends the flow as before.
+    c.s_send(&mut e, b"", RST, SEC);
+    assert_eq!(ends(&log).last(), Some(&Ev::Finish(StreamEnd::Reset)));
+    let st = e.stats();
+    assert_eq!(st.tcp.reset_before_data, 1);
+    assert_eq!(st.tcp.resets, 1);
+    assert_eq!(st.flows.ended_rst, 1);
+}
+
+#[test]
 fn port_reuse_starts_new_flow() {
     let (mut e, log) = engine();
     let mut c = Conn::new(40000, 80, 1000, 5000);
