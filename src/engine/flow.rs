@@ -138,6 +138,9 @@ pub struct Flow {
     /// The connection ended (RST, both FINs): the entry only remembers it, so late packets are
     /// ignored and a SYN starts a new flow.
     pub closed: bool,
+    /// A segment with payload was seen (either direction). A RST before that is not trusted
+    /// to end the flow: nothing is lost by waiting, and evasions send one and go on.
+    pub data_seen: bool,
     pub last_seen: Nanos,
     prev: u32,
     next: u32,
@@ -160,6 +163,7 @@ impl Flow {
             streams: [Stream::default(), Stream::default()],
             app,
             closed: false,
+            data_seen: false,
             last_seen: now,
             prev: NIL,
             next: NIL,

@@ -270,8 +270,18 @@ fn handle_segment(f: &mut Flow, di: usize, t: &TcpSeg, sh: &mut Shared) -> Outco
             sh.tcp.reset_invalid += 1;
             return Outcome::Continue;
         }
+        if !f.data_seen {
+            // No byte of either direction yet: no file can be cut short by ignoring it, and a
+            // connection that goes on after it (evasion, odd stack) is still followed. One that
+            // does not just times out.
+            sh.tcp.reset_before_data += 1;
+            return Outcome::Continue;
+        }
         sh.tcp.resets += 1;
         return Outcome::Reset;
+    }
+    if !t.payload.is_empty() {
+        f.data_seen = true;
     }
     let dir = dir_of(di);
     let mut cx = StreamCtx {
@@ -519,9 +529,31 @@ impl Engine {
             (d, s)
         } else {
             self.stats.tcp.midstream += 1;
+            // A configured port names the server; failing that, the first segment's content
+            // does (a request line comes from the client, a status line from the server);
+            // failing that, the lower port is taken for the server.
+            let sender = || {
+                let payload = t.payload;
+                if crate::proto::detect(Dir::ToServer, payload).is_some() {
+                    Some(true)
+                } else if crate::proto::detect(Dir::ToClient, payload).is_some() {
+                    Some(false)
+                } else {
+                    None
+                }
+            };
             if pc.by_port(d.port()).is_some() {
                 (s, d)
-            } else if pc.by_port(s.port()).is_some() || s.port() < d.port() {
+            } else if pc.by_port(s.port()).is_some() {
+                (d, s)
+            } else if let Some(from_client) = sender() {
+                self.stats.tcp.midstream_by_content += 1;
+                if from_client {
+                    (s, d)
+                } else {
+                    (d, s)
+                }
+            } else if s.port() < d.port() {
                 (d, s)
             } else {
                 (s, d)

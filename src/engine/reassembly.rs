@@ -32,9 +32,14 @@ counters! {
         resets,
         /// RST outside the window: ignored.
         reset_invalid,
+        /// RSTs seen before any payload: the flow is kept (it may go on), not ended.
+        reset_before_data,
         fins,
         /// Flows first seen without their SYN.
         midstream,
+        /// Midstream flows whose client and server were told apart by the first segment's
+        /// content (request line / status line), not by a port.
+        midstream_by_content,
         /// Payload of flows with no parser (skipped).
         no_parser_bytes,
         /// Flows whose protocol could not be recognised.

@@ -449,6 +449,45 @@ fn midstream_start() {
 }
 
 #[test]
+fn midstream_roles_by_content() {
+    // No configured port, no SYN, the client has the lower port: the request line tells
+    // which side is the client, so the parser sees it as to-server data.
+    let (mut e, log) = engine_with(EngineConfig::default());
+    let req = b"GET /api HTTP/1.1\r\nHost: x\r\n\r\n";
+    e.process(
+        LinkType::Ethernet,
+        &f4(C, 39976, S, 64000, 1, 1, ACK, req),
+        SEC,
+    );
+    let resp = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+    e.process(
+        LinkType::Ethernet,
+        &f4(S, 64000, C, 39976, 1, 1 + req.len() as u32, ACK, resp),
+        SEC,
+    );
+    assert_eq!(bytes(&log, Dir::ToServer), req);
+    assert_eq!(bytes(&log, Dir::ToClient), resp);
+    assert_eq!(e.stats().tcp.midstream_by_content, 1);
+    // A status line from the higher port: that side is the server.
+    let (mut e, log) = engine_with(EngineConfig::default());
+    e.process(
+        LinkType::Ethernet,
+        &f4(S, 64000, C, 39976, 1, 1, ACK, resp),
+        SEC,
+    );
+    assert_eq!(bytes(&log, Dir::ToClient), resp);
+    // Content that says nothing: the lower port is still the server.
+    let (mut e, log) = engine_with(EngineConfig::default());
+    e.process(
+        LinkType::Ethernet,
+        &f4(S, 64000, C, 39976, 1, 1, ACK, b"xyz"),
+        SEC,
+    );
+    assert_eq!(e.stats().tcp.midstream_by_content, 0);
+    assert!(bytes(&log, Dir::ToClient).is_empty());
+}
+
+#[test]
 fn one_sided_flow() {
     let (mut e, log) = engine();
     let mut c = Conn::new(40000, 80, 1000, 5000);
@@ -511,6 +550,27 @@ fn reset_ends_both_and_ignores_later_data() {
     assert_eq!(st.tcp.resets, 1);
     assert_eq!(st.tcp.reset_invalid, 1);
     assert!(st.tcp.after_end_bytes > 0);
+}
+
+#[test]
+fn reset_before_any_data_does_not_end_flow() {
+    let (mut e, log) = engine();
+    let mut c = Conn::new(40000, 80, 1000, 5000);
+    c.handshake(&mut e, SEC);
+    // An in-window RST right after the handshake, then the connection goes on anyway.
+    c.c_send(&mut e, b"", RST, SEC);
+    assert!(ends(&log).is_empty());
+    c.c_send(&mut e, REQ, 0, SEC);
+    c.s_send(&mut e, RESP, 0, SEC);
+    assert_eq!(bytes(&log, Dir::ToServer), REQ);
+    assert_eq!(bytes(&log, Dir::ToClient), RESP);
+    // Once data has flowed, a RST ends the flow as before.
+    c.s_send(&mut e, b"", RST, SEC);
+    assert_eq!(ends(&log).last(), Some(&Ev::Finish(StreamEnd::Reset)));
+    let st = e.stats();
+    assert_eq!(st.tcp.reset_before_data, 1);
+    assert_eq!(st.tcp.resets, 1);
+    assert_eq!(st.flows.ended_rst, 1);
 }
 
 #[test]
