@@ -15,6 +15,7 @@ pub mod virustotal;
 use crate::config::{Config, Which};
 use crate::engine::EngineStats;
 use crate::files::hash::hex;
+use crate::files::store::StoreWhich;
 use crate::files::{EmailInfo, FileEvent, HttpInfo};
 use crate::time::{format_eve, wall_now, Nanos};
 use serde::Serialize;
@@ -137,17 +138,6 @@ pub fn direction(cfg: &Config, src: IpAddr, dst: IpAddr) -> &'static str {
         (true, false) => "outbound",
         (true, true) => "internal",
         (false, false) => "external",
-    }
-}
-
-fn disabled_verdict(sha256: &[u8; 32]) -> Verdict {
-    Verdict {
-        status: VtStatus::Disabled,
-        malicious: 0,
-        suspicious: 0,
-        total: 0,
-        permalink: format!("https://www.virustotal.com/gui/file/{}", hex(sha256)),
-        scan_date: None,
     }
 }
 
@@ -287,7 +277,7 @@ impl Control {
                 pending = true;
             }
         } else if self.vt.is_none() {
-            verdict = Some(disabled_verdict(&ev.sha256));
+            verdict = Some(Verdict::disabled(&ev.sha256));
         }
         let r = self.rank_of(&ev, verdict.as_ref(), listed.is_some());
         let logged = self.should_log(&ev, r);
@@ -362,6 +352,7 @@ impl Control {
         vt: Option<&Verdict>,
         listed: Option<&str>,
     ) {
+        let stored = ev.stored || (rank >= rank::MALICIOUS && self.promote(&ev.sha256));
         let line = FileinfoLine {
             timestamp: format_eve(ev.ts),
             flow_id: ev.flow_id,
@@ -385,7 +376,7 @@ impl Control {
                 sha1: ev.sha1.as_ref().map(|h| hex(h)),
                 ftype: ev.ftype,
                 category: ev.category,
-                stored: ev.stored,
+                stored,
                 truncated_reason: ev.trunc_reason,
                 note: ev.meta.note,
             },
@@ -395,6 +386,27 @@ impl Control {
             intel: listed.map(|list| IntelObj { list }),
         };
         self.eve.write(&line);
+    }
+
+    /// `files.store.which: malicious`: a rank-100 file moves from the store's pending area into
+    /// the store. True when the file is (now) in the store.
+    fn promote(&mut self, sha256: &[u8; 32]) -> bool {
+        let st = &self.cfg.files.store;
+        if !st.enabled || st.which != StoreWhich::Malicious {
+            return false;
+        }
+        match crate::files::store::promote(&st.dir, sha256) {
+            Ok(true) => {
+                self.stats.store_promoted += 1;
+                true
+            }
+            // No pending copy: stored before (same sha256), or never parked (not dangerous).
+            Ok(false) => crate::files::store::stored_path(&st.dir, sha256).exists(),
+            Err(_) => {
+                self.stats.store_promote_errors += 1;
+                false
+            }
+        }
     }
 
     fn correlate_file(&mut self, ev: &FileEvent, rank: u8) {
@@ -535,6 +547,11 @@ impl Control {
             for (sha, v) in answers {
                 self.apply_verdict(&sha, &v);
             }
+            // Not looked up in time: their lines stay as written (no virustotal object).
+            let left: usize = self.pending.values().map(Vec::len).sum();
+            self.stats.vt_pending_at_exit += left as u64;
+            self.pending.clear();
+            self.pending_order.clear();
         } else {
             self.poll_vt();
         }

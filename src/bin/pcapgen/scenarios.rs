@@ -2015,12 +2015,59 @@ fn imap_extra(v: &mut Vec<Capture>) {
     v.push(cap);
 }
 
+// ---------------------------------------------------------------------------------------------
+// IDS correlation (tests/e2e_ids.rs writes the alert logs that go with it)
+
+/// `ids-infection`: 10.0.5.20 downloads a PE exe (and the test's alerts name it: infection),
+/// 10.0.5.21 only fetches an HTML page (alerts name it, but no dangerous file), 10.0.5.22 only
+/// downloads a PDF (no alert). Its own seed, so the other captures are unaffected.
+fn ids_captures(v: &mut Vec<Capture>) {
+    let mut r = Rng::new(seed_of("ids-infection"));
+    let mut cap = Capture::new(
+        "ids-infection",
+        "10.0.5.20 downloads a PE exe, 10.0.5.21 an HTML page, 10.0.5.22 a PDF (IDS correlation)",
+    );
+    for (kind, size, path, cli, srv) in [
+        (
+            Kind::Exe,
+            40_000,
+            "/payload/update.exe",
+            "10.0.5.20:51000",
+            "203.0.113.50:80",
+        ),
+        (
+            Kind::Html,
+            3_000,
+            "/index.html",
+            "10.0.5.21:51100",
+            "203.0.113.60:80",
+        ),
+        (
+            Kind::Pdf,
+            30_000,
+            "/docs/manual.pdf",
+            "10.0.5.22:51200",
+            "198.51.100.70:80",
+        ),
+    ] {
+        let body = payload::make(kind, size, &mut r);
+        let (mut c, _) = download(cli, srv, path, &body, r.next(), |_| {});
+        c.close(C2S);
+        let fname = path.rsplit('/').next().unwrap_or("");
+        cap.files
+            .push(exp("http", body, kind, fname, sa(srv), sa(cli)));
+        cap.conns.push(c);
+    }
+    v.push(cap);
+}
+
 /// Every committed capture, in a fixed order.
 pub fn all() -> Vec<Capture> {
     let mut v = Vec::new();
     http_captures(&mut v);
     mail_captures(&mut v);
     imap_extra(&mut v);
+    ids_captures(&mut v);
     v
 }
 

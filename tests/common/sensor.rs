@@ -1,0 +1,215 @@
+//! Shared by the end-to-end tests of the control side (tests/e2e_virustotal.rs, tests/e2e_ids.rs):
+//! runs the real binary on committed captures with DPDK's pcap PMD and a sensor.yaml the test
+//! writes, and the local VirusTotal stand-in (tests/vt_server.py). Included with
+//! `#[path = "common/sensor.rs"] mod sensor;` next to `mod common;`.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+pub const TIMEOUT: Duration = Duration::from_secs(120);
+
+pub fn require_root() {
+    // SAFETY: geteuid has no preconditions.
+    let uid = unsafe { libc::geteuid() };
+    assert_eq!(
+        uid, 0,
+        "the end-to-end tests run DPDK's EAL and need root (run them as root, as CI does)"
+    );
+}
+
+static RUN: AtomicU32 = AtomicU32::new(0);
+
+/// A unique, short (< 20 chars) EAL --file-prefix: `tag` (<= 4 chars), pid, run number.
+pub fn prefix(tag: &str) -> String {
+    let tag: String = tag.chars().take(4).collect();
+    format!(
+        "{tag}{}-{}",
+        std::process::id() % 1_000_000,
+        RUN.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+pub struct Out {
+    pub code: Option<i32>,
+    pub stderr: String,
+    pub eve: String,
+}
+
+/// The start of a sensor.yaml: name, every file logged, EVE at `dir/eve.json`, one worker.
+/// Append further top-level sections to it.
+pub fn base_yaml(dir: &Path) -> String {
+    format!(
+        "sensor:\n  name: e2e\nfiles:\n  log: all\ncapture:\n  idle_yield: true\n  workers: 0\noutputs:\n  eve:\n    path: {}\n  stats:\n    interval: 1h\n",
+        dir.join("eve.json").display()
+    )
+}
+
+/// Writes `yaml` to `dir/sensor.yaml`, runs `fmon-dpdk` on `pcaps` (one pcap vdev each,
+/// `-l 0-1`) and waits for it to exit by itself (kills it after TIMEOUT and fails). The EVE
+/// file is removed first, so each run's output stands alone.
+pub fn run_pcaps(tag: &str, pcaps: &[&Path], dir: &Path, yaml: &str) -> Out {
+    let cfg = dir.join("sensor.yaml");
+    std::fs::write(&cfg, yaml).unwrap();
+    let _ = std::fs::remove_file(dir.join("eve.json"));
+    let mut args: Vec<String> = [
+        "--no-huge",
+        "-m",
+        "256",
+        "--no-pci",
+        "-l",
+        "0-1",
+        "--file-prefix",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.push(prefix(tag));
+    for (i, p) in pcaps.iter().enumerate() {
+        args.push("--vdev".into());
+        args.push(format!("net_pcap{i},rx_pcap={}", p.display()));
+    }
+    args.push("--".into());
+    args.push("-c".into());
+    args.push(cfg.display().to_string());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fmon-dpdk"))
+        .args(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start fmon-dpdk");
+    let mut stderr_pipe = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr_pipe.read_to_string(&mut s);
+        s
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if start.elapsed() > TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            let err = reader.join().unwrap_or_default();
+            panic!(
+                "{tag}: fmon-dpdk {args:?} did not exit within {TIMEOUT:?}; killed. stderr:\n{err}"
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let stderr = reader.join().unwrap_or_default();
+    let eve = std::fs::read_to_string(dir.join("eve.json")).unwrap_or_default();
+    Out {
+        code: status.code(),
+        stderr,
+        eve,
+    }
+}
+
+pub fn must_succeed(what: &str, out: &Out) {
+    assert_eq!(
+        out.code,
+        Some(0),
+        "{what}: fmon-dpdk exited with {:?}. stderr:\n{}",
+        out.code,
+        out.stderr
+    );
+}
+
+/// Every EVE line as JSON (fails on a line that is not JSON).
+pub fn events(eve: &str) -> Vec<serde_json::Value> {
+    eve.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+pub fn of_type<'a>(evs: &'a [serde_json::Value], t: &str) -> Vec<&'a serde_json::Value> {
+    evs.iter()
+        .filter(|v| v["event_type"].as_str() == Some(t))
+        .collect()
+}
+
+/// tests/vt_server.py, killed (by its own handle) when dropped.
+pub struct VtServer {
+    child: Child,
+    pub port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl VtServer {
+    /// `table`: sha256 -> behaviour (see vt_server.py); `key`: the key it accepts.
+    pub fn start(table: serde_json::Value, key: &str) -> VtServer {
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path().join("table.json");
+        std::fs::write(&t, table.to_string()).unwrap();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vt_server.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .arg(&t)
+            .arg("--key")
+            .arg(key)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .trim()
+            .strip_prefix("PORT ")
+            .expect("PORT line")
+            .parse()
+            .unwrap();
+        VtServer {
+            child,
+            port,
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// GET /_stats
+    pub fn stats(&self) -> serde_json::Value {
+        let c = reqwest::blocking::Client::builder()
+            .no_proxy()
+            .build()
+            .unwrap();
+        c.get(format!("{}/_stats", self.url()))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+}
+
+impl Drop for VtServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A local TCP port with nothing listening on it (bound, then released).
+pub fn dead_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+pub fn path_str(p: &Path) -> String {
+    p.display().to_string()
+}
+
+pub fn tmp_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join(name)
+}
