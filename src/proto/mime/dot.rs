@@ -3,7 +3,7 @@
 //! end of the message's last line (RFC 5321 4.1.1.4), so it stays in the message. Lone-LF line
 //! endings are accepted too.
 
-use memchr::memchr;
+use memchr::memmem;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum St {
@@ -24,6 +24,7 @@ pub struct DotReader {
     nl: [u8; 2],
     nl_len: u8,
     held_cr: bool,
+    nl_dot: memmem::Finder<'static>,
 }
 
 impl Default for DotReader {
@@ -33,6 +34,7 @@ impl Default for DotReader {
             nl: [0; 2],
             nl_len: 0,
             held_cr: false,
+            nl_dot: memmem::Finder::new(b"\n."),
         }
     }
 }
@@ -112,7 +114,16 @@ impl DotReader {
                         emit(b"\r");
                     }
                     let rest = &data[i..];
-                    match memchr(b'\n', rest) {
+                    // Lines that do not start with '.' pass through untouched: emit the run up
+                    // to the next "\n." (its newline included, as every path out of `Dot`
+                    // emits it first) in one slice. Only a newline ending the push is held.
+                    if let Some(p) = self.nl_dot.find(rest) {
+                        emit(&rest[..=p]);
+                        self.st = St::Dot;
+                        i += p + 2;
+                        continue;
+                    }
+                    match rest.len().checked_sub(1).filter(|&p| rest[p] == b'\n') {
                         Some(p) => {
                             let s = if p > 0 && rest[p - 1] == b'\r' {
                                 p - 1
