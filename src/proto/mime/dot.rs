@@ -5,6 +5,12 @@
 
 use memchr::memmem;
 
+/// The searcher for a line starting with '.', built once.
+fn nl_dot() -> &'static memmem::Finder<'static> {
+    static F: std::sync::OnceLock<memmem::Finder<'static>> = std::sync::OnceLock::new();
+    F.get_or_init(|| memmem::Finder::new(b"\n."))
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum St {
     /// At a line start; a newline may be held.
@@ -24,7 +30,6 @@ pub struct DotReader {
     nl: [u8; 2],
     nl_len: u8,
     held_cr: bool,
-    nl_dot: memmem::Finder<'static>,
 }
 
 impl Default for DotReader {
@@ -34,7 +39,6 @@ impl Default for DotReader {
             nl: [0; 2],
             nl_len: 0,
             held_cr: false,
-            nl_dot: memmem::Finder::new(b"\n."),
         }
     }
 }
@@ -117,7 +121,7 @@ impl DotReader {
                     // Lines that do not start with '.' pass through untouched: emit the run up
                     // to the next "\n." (its newline included, as every path out of `Dot`
                     // emits it first) in one slice. Only a newline ending the push is held.
-                    if let Some(p) = self.nl_dot.find(rest) {
+                    if let Some(p) = nl_dot().find(rest) {
                         emit(&rest[..=p]);
                         self.st = St::Dot;
                         i += p + 2;
