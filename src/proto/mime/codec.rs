@@ -33,6 +33,44 @@ pub struct B64 {
     ended: bool,
     /// Bytes ignored after the end of the base64 data.
     pub after_end: u64,
+    /// Line length seen last (a hint for the CRLF strip, never trusted for correctness).
+    line: usize,
+}
+
+/// Appends `input` minus its CR / LF bytes to `scratch`. Wrapped base64 has lines of one fixed
+/// length, so after one line was measured, the next is taken whole when a CRLF sits where it
+/// should; otherwise memchr2 finds the line end. A guessed line that still holds a CR or LF is
+/// harmless: the bulk decode then fails and the tolerant slow path (which skips whitespace)
+/// decodes it, so the result never depends on the guess.
+fn strip_crlf(input: &[u8], line: &mut usize, scratch: &mut Vec<u8>) {
+    let mut rest = input;
+    while !rest.is_empty() {
+        let l = *line;
+        if l > 0 && rest.get(l..l + 2) == Some(b"\r\n") {
+            scratch.extend_from_slice(&rest[..l]);
+            rest = &rest[l + 2..];
+            continue;
+        }
+        match memchr2(b'\r', b'\n', rest) {
+            Some(p) => {
+                scratch.extend_from_slice(&rest[..p]);
+                // Skip the whole CRLF at once (the usual case).
+                let skip = if rest.get(p..p + 2) == Some(b"\r\n") {
+                    2
+                } else {
+                    1
+                };
+                if p > 0 {
+                    *line = p;
+                }
+                rest = &rest[p + skip..];
+            }
+            None => {
+                scratch.extend_from_slice(rest);
+                rest = &[];
+            }
+        }
+    }
 }
 
 impl B64 {
@@ -50,26 +88,7 @@ impl B64 {
         scratch.clear();
         scratch.extend_from_slice(&self.carry[..self.n]);
         self.n = 0;
-        // Bulk whitespace strip: copy the runs between CR / LF / space.
-        let mut rest = input;
-        while !rest.is_empty() {
-            match memchr2(b'\r', b'\n', rest) {
-                Some(p) => {
-                    scratch.extend_from_slice(&rest[..p]);
-                    // Skip the whole CRLF at once (the usual case).
-                    let skip = if rest.get(p..p + 2) == Some(b"\r\n") {
-                        2
-                    } else {
-                        1
-                    };
-                    rest = &rest[p + skip..];
-                }
-                None => {
-                    scratch.extend_from_slice(rest);
-                    rest = &[];
-                }
-            }
-        }
+        strip_crlf(input, &mut self.line, scratch);
         let full = scratch.len() / 4 * 4;
         let start = out.len();
         if base64_simd::STANDARD

@@ -3,7 +3,13 @@
 //! end of the message's last line (RFC 5321 4.1.1.4), so it stays in the message. Lone-LF line
 //! endings are accepted too.
 
-use memchr::memchr;
+use memchr::memmem;
+
+/// The searcher for a line starting with '.', built once.
+fn nl_dot() -> &'static memmem::Finder<'static> {
+    static F: std::sync::OnceLock<memmem::Finder<'static>> = std::sync::OnceLock::new();
+    F.get_or_init(|| memmem::Finder::new(b"\n."))
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum St {
@@ -112,7 +118,16 @@ impl DotReader {
                         emit(b"\r");
                     }
                     let rest = &data[i..];
-                    match memchr(b'\n', rest) {
+                    // Lines that do not start with '.' pass through untouched: emit the run up
+                    // to the next "\n." (its newline included, as every path out of `Dot`
+                    // emits it first) in one slice. Only a newline ending the push is held.
+                    if let Some(p) = nl_dot().find(rest) {
+                        emit(&rest[..=p]);
+                        self.st = St::Dot;
+                        i += p + 2;
+                        continue;
+                    }
+                    match rest.len().checked_sub(1).filter(|&p| rest[p] == b'\n') {
                         Some(p) => {
                             let s = if p > 0 && rest[p - 1] == b'\r' {
                                 p - 1
