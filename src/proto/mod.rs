@@ -44,6 +44,18 @@ pub enum StreamEnd {
     Timeout,
 }
 
+impl StreamEnd {
+    /// Why a file still open when its stream ended this way is TRUNCATED.
+    pub fn trunc_reason(self) -> crate::files::TruncReason {
+        use crate::files::TruncReason;
+        match self {
+            StreamEnd::Fin => TruncReason::ConnectionClosed,
+            StreamEnd::Reset => TruncReason::Reset,
+            StreamEnd::Timeout => TruncReason::Timeout,
+        }
+    }
+}
+
 /// What a parser may see of its connection and use to reach the file sink.
 pub struct StreamCtx<'a> {
     pub flow_id: u64,

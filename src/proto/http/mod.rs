@@ -864,11 +864,7 @@ impl HttpParser {
     /// Ends direction `dir`'s open body with a truncation for `how` (or completes an
     /// until-close body on FIN).
     fn end_dir(&mut self, cx: &mut StreamCtx, dir: Dir, how: StreamEnd) {
-        let reason = match how {
-            StreamEnd::Fin => TruncReason::ConnectionClosed,
-            StreamEnd::Reset => TruncReason::Reset,
-            StreamEnd::Timeout => TruncReason::Timeout,
-        };
+        let reason = how.trunc_reason();
         let h = self.half(dir);
         match &h.state {
             State::Body(b) => {

@@ -861,14 +861,6 @@ fn cap_name(mut s: String) -> String {
     s
 }
 
-fn end_reason(how: StreamEnd) -> TruncReason {
-    match how {
-        StreamEnd::Fin => TruncReason::ConnectionClosed,
-        StreamEnd::Reset => TruncReason::Reset,
-        StreamEnd::Timeout => TruncReason::Timeout,
-    }
-}
-
 impl AppParser for ImapParser {
     fn data(&mut self, cx: &mut StreamCtx, dir: Dir, data: &[u8]) {
         if !self.counted {
@@ -913,13 +905,13 @@ impl AppParser for ImapParser {
     }
 
     fn end(&mut self, cx: &mut StreamCtx, dir: Dir, how: StreamEnd) {
-        self.cut(cx, dir, end_reason(how));
+        self.cut(cx, dir, how.trunc_reason());
         self.side(dir).st = St::Stopped;
     }
 
     fn finish(&mut self, cx: &mut StreamCtx, how: StreamEnd) {
-        self.cut(cx, Dir::ToClient, end_reason(how));
-        self.cut(cx, Dir::ToServer, end_reason(how));
+        self.cut(cx, Dir::ToClient, how.trunc_reason());
+        self.cut(cx, Dir::ToServer, how.trunc_reason());
         self.stopped = true;
     }
 }

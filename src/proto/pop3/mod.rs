@@ -322,14 +322,6 @@ fn contains_ci(h: &[u8], n: &[u8]) -> bool {
     h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
 }
 
-fn end_reason(how: StreamEnd) -> TruncReason {
-    match how {
-        StreamEnd::Fin => TruncReason::ConnectionClosed,
-        StreamEnd::Reset => TruncReason::Reset,
-        StreamEnd::Timeout => TruncReason::Timeout,
-    }
-}
-
 impl AppParser for Pop3Parser {
     fn data(&mut self, cx: &mut StreamCtx, dir: Dir, data: &[u8]) {
         if !self.counted {
@@ -372,12 +364,12 @@ impl AppParser for Pop3Parser {
 
     fn end(&mut self, cx: &mut StreamCtx, dir: Dir, how: StreamEnd) {
         if dir == Dir::ToClient {
-            self.end_message(cx, FileEnd::Truncated(end_reason(how)));
+            self.end_message(cx, FileEnd::Truncated(how.trunc_reason()));
         }
     }
 
     fn finish(&mut self, cx: &mut StreamCtx, how: StreamEnd) {
-        self.end_message(cx, FileEnd::Truncated(end_reason(how)));
+        self.end_message(cx, FileEnd::Truncated(how.trunc_reason()));
         self.state = SState::Stopped;
     }
 }

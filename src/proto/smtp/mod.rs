@@ -473,14 +473,6 @@ fn envelope_addr(arg: &[u8]) -> String {
     out.chars().take(512).collect()
 }
 
-fn end_reason(how: StreamEnd) -> TruncReason {
-    match how {
-        StreamEnd::Fin => TruncReason::ConnectionClosed,
-        StreamEnd::Reset => TruncReason::Reset,
-        StreamEnd::Timeout => TruncReason::Timeout,
-    }
-}
-
 impl AppParser for SmtpParser {
     fn data(&mut self, cx: &mut StreamCtx, dir: Dir, data: &[u8]) {
         if !self.counted {
@@ -545,7 +537,7 @@ impl AppParser for SmtpParser {
                 if matches!(self.state, CState::AwaitData(_)) {
                     self.accept_data(cx);
                 }
-                self.end_message(cx, FileEnd::Truncated(end_reason(how)));
+                self.end_message(cx, FileEnd::Truncated(how.trunc_reason()));
             }
             Dir::ToClient => self.server_lost(cx),
         }
@@ -555,7 +547,7 @@ impl AppParser for SmtpParser {
         if matches!(self.state, CState::AwaitData(_)) {
             self.accept_data(cx);
         }
-        self.end_message(cx, FileEnd::Truncated(end_reason(how)));
+        self.end_message(cx, FileEnd::Truncated(how.trunc_reason()));
         self.state = CState::Stopped;
     }
 }
