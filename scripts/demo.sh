@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 cargo build --release --bin fmon-dpdk
-pcap=${1:-pcaps/http-mixed.pcap}
+pcap=${1:-pcaps/ids-infection.pcap}
 out=$(mktemp -d)
 cat > "$out/sensor.yaml" <<YAML
 sensor: { name: demo }

@@ -13,3 +13,8 @@ cargo test --no-fail-fast -- --test-threads=2
 echo "fuzz targets:"
 CARGO_TARGET_DIR=target/fuzz-check cargo check --quiet --manifest-path fuzz/Cargo.toml --bins
 echo "fuzz targets build"
+echo "demo (the README's first command):"
+./scripts/demo.sh > target/demo-events.json
+n=$(grep -c '"event_type":"fileinfo"' target/demo-events.json || true)
+[ "$n" -ge 3 ] || { echo "demo printed $n fileinfo events, expected >= 3" >&2; exit 1; }
+echo "demo: $n fileinfo events"
