@@ -10,6 +10,8 @@ pub mod imap;
 pub mod mime;
 pub mod pop3;
 pub mod smtp;
+#[cfg(test)]
+pub mod testkit;
 
 use crate::files::{AppProto, FileCtx, FileSink};
 use crate::time::Nanos;

@@ -3,36 +3,18 @@
 use super::*;
 use crate::files::{FileEvent, FileSink, FileSinkConfig, FileState};
 use crate::proto::ProtoStats;
-use sha2::{Digest, Sha256};
 use Dir::{ToClient as S, ToServer as C};
 
-fn sha(d: &[u8]) -> [u8; 32] {
-    Sha256::digest(d).into()
-}
+use crate::proto::testkit::sha;
 
 fn run(script: &[(Dir, Vec<u8>)], step: usize) -> (Vec<FileEvent>, ProtoStats) {
-    let mut sink = FileSink::new(FileSinkConfig::default());
-    let mut stats = ProtoStats::default();
     let mut p = ImapParser::new(&ProtoConfig::default());
-    {
-        let mut cx = StreamCtx {
-            flow_id: 9,
-            client: "10.1.1.1:51000".parse().unwrap(),
-            server: "203.0.113.9:143".parse().unwrap(),
-            ts: 0,
-            files: &mut sink,
-            stats: &mut stats,
-        };
-        for (dir, bytes) in script {
-            for c in bytes.chunks(step.max(1)) {
-                p.data(&mut cx, *dir, c);
-            }
-        }
-        p.finish(&mut cx, StreamEnd::Fin);
-    }
-    let mut ev = Vec::new();
-    sink.take_events(&mut ev);
-    (ev, stats)
+    crate::proto::testkit::run_script(
+        &mut p,
+        (9, "10.1.1.1:51000", "203.0.113.9:143"),
+        script,
+        step,
+    )
 }
 
 const MSG: &[u8] = b"From: x@y\r\nSubject: imap\r\nContent-Type: multipart/mixed; boundary=q\r\n\r\n--q\r\n\r\ntext\r\n--q\r\nContent-Disposition: attachment; filename=\"r.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n--q--\r\n";

@@ -1,38 +1,20 @@
 //! Unit tests of the POP3 parser, driven with a real `FileSink`.
 
 use super::*;
-use crate::files::{FileEvent, FileSink, FileSinkConfig, FileState};
+use crate::files::{FileEvent, FileState};
 use crate::proto::ProtoStats;
-use sha2::{Digest, Sha256};
 use Dir::{ToClient as S, ToServer as C};
 
-fn sha(d: &[u8]) -> [u8; 32] {
-    Sha256::digest(d).into()
-}
+use crate::proto::testkit::sha;
 
 fn run(script: &[(Dir, &[u8])], step: usize) -> (Vec<FileEvent>, ProtoStats) {
-    let mut sink = FileSink::new(FileSinkConfig::default());
-    let mut stats = ProtoStats::default();
     let mut p = Pop3Parser::new(&ProtoConfig::default());
-    {
-        let mut cx = StreamCtx {
-            flow_id: 3,
-            client: "10.0.0.5:50000".parse().unwrap(),
-            server: "198.51.100.1:110".parse().unwrap(),
-            ts: 0,
-            files: &mut sink,
-            stats: &mut stats,
-        };
-        for (dir, bytes) in script {
-            for c in bytes.chunks(step.max(1)) {
-                p.data(&mut cx, *dir, c);
-            }
-        }
-        p.finish(&mut cx, StreamEnd::Fin);
-    }
-    let mut ev = Vec::new();
-    sink.take_events(&mut ev);
-    (ev, stats)
+    crate::proto::testkit::run_script(
+        &mut p,
+        (3, "10.0.0.5:50000", "198.51.100.1:110"),
+        script,
+        step,
+    )
 }
 
 const M1: &[u8] = b"From: s@x\r\nSubject: m1\r\nContent-Type: multipart/mixed; boundary=k\r\n\r\n--k\r\n\r\nbody\r\n--k\r\nContent-Disposition: attachment; filename=a.zip\r\nContent-Transfer-Encoding: base64\r\n\r\nUEsDBA==\r\n--k--\r\n.\r\n";

@@ -3,38 +3,15 @@
 use super::*;
 use crate::files::{FileEvent, FileSink, FileSinkConfig, FileState};
 use crate::proto::ProtoStats;
-use sha2::{Digest, Sha256};
 
-fn sha(d: &[u8]) -> [u8; 32] {
-    Sha256::digest(d).into()
-}
+use crate::proto::testkit::sha;
 
 /// One scripted exchange: (direction, bytes).
 type Script<'a> = &'a [(Dir, &'a [u8])];
 
 fn run(script: Script, step: usize) -> (Vec<FileEvent>, ProtoStats) {
-    let mut sink = FileSink::new(FileSinkConfig::default());
-    let mut stats = ProtoStats::default();
     let mut p = SmtpParser::new(&ProtoConfig::default());
-    {
-        let mut cx = StreamCtx {
-            flow_id: 7,
-            client: "10.0.0.1:40000".parse().unwrap(),
-            server: "192.0.2.1:25".parse().unwrap(),
-            ts: 0,
-            files: &mut sink,
-            stats: &mut stats,
-        };
-        for (dir, bytes) in script {
-            for c in bytes.chunks(step.max(1)) {
-                p.data(&mut cx, *dir, c);
-            }
-        }
-        p.finish(&mut cx, StreamEnd::Fin);
-    }
-    let mut ev = Vec::new();
-    sink.take_events(&mut ev);
-    (ev, stats)
+    crate::proto::testkit::run_script(&mut p, (7, "10.0.0.1:40000", "192.0.2.1:25"), script, step)
 }
 
 use Dir::{ToClient as S, ToServer as C};
