@@ -5,42 +5,13 @@
 //! vdevs at once. Needs root (EAL); fails with a clear message otherwise.
 
 mod common;
+#[path = "common/sensor.rs"]
+mod sensor;
 
 use common::{compare, eve_files, load_manifest, load_manifests, pcaps_dir, Manifest};
+use sensor::{must_succeed, require_root, run_eal, Out};
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
-
-const TIMEOUT: Duration = Duration::from_secs(120);
-
-fn require_root() {
-    // SAFETY: geteuid has no preconditions.
-    let uid = unsafe { libc::geteuid() };
-    assert_eq!(
-        uid, 0,
-        "the end-to-end tests run DPDK's EAL and need root (run them as root, as CI does)"
-    );
-}
-
-static RUN: AtomicU32 = AtomicU32::new(0);
-
-/// A unique EAL --file-prefix for concurrent instances.
-fn prefix(test: &str) -> String {
-    format!(
-        "fmon-{test}-{}-{}",
-        std::process::id(),
-        RUN.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-struct Out {
-    code: Option<i32>,
-    stderr: String,
-    eve: String,
-}
 
 /// sensor.yaml for a run; `workers` 1 is written as 0 ("all remaining lcores"), so that with
 /// `-l 0-1` the one extra lcore does RX and the work itself.
@@ -62,55 +33,6 @@ fn yaml(dir: &Path, workers: u32, ports: &[(String, Vec<u16>)]) -> PathBuf {
     p
 }
 
-/// Runs `fmon-dpdk <eal> -- -c <cfg>` and waits for it to exit by itself (kills it after
-/// TIMEOUT and fails).
-fn run(test: &str, eal: &[String], cfg: &Path, dir: &Path) -> Out {
-    let mut args: Vec<String> = vec![
-        "--no-huge".into(),
-        "-m".into(),
-        "256".into(),
-        "--no-pci".into(),
-    ];
-    args.push("--file-prefix".into());
-    args.push(prefix(test));
-    args.extend(eal.iter().cloned());
-    args.push("--".into());
-    args.push("-c".into());
-    args.push(cfg.display().to_string());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fmon-dpdk"))
-        .args(&args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start fmon-dpdk");
-    let mut stderr_pipe = child.stderr.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stderr_pipe.read_to_string(&mut s);
-        s
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            break st;
-        }
-        if start.elapsed() > TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            let err = reader.join().unwrap_or_default();
-            panic!("{test}: fmon-dpdk {args:?} did not exit within {TIMEOUT:?}; killed. stderr:\n{err}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let stderr = reader.join().unwrap_or_default();
-    let eve = std::fs::read_to_string(dir.join("eve.json")).unwrap_or_default();
-    Out {
-        code: status.code(),
-        stderr,
-        eve,
-    }
-}
-
 fn run_pcaps(
     test: &str,
     pcaps: &[&Path],
@@ -125,18 +47,8 @@ fn run_pcaps(
         eal.push("--vdev".into());
         eal.push(format!("net_pcap{i},rx_pcap={}", p.display()));
     }
-    let out = run(test, &eal, &cfg, dir.path());
+    let out = run_eal(test, &eal, &cfg, dir.path());
     (out, dir)
-}
-
-fn must_succeed(what: &str, out: &Out) {
-    assert_eq!(
-        out.code,
-        Some(0),
-        "{what}: fmon-dpdk exited with {:?}. stderr:\n{}",
-        out.code,
-        out.stderr
-    );
 }
 
 fn manifest(name: &str) -> Manifest {
@@ -272,7 +184,7 @@ fn unknown_config_key_is_a_startup_error_naming_it() {
         "--vdev".into(),
         format!("net_pcap0,rx_pcap={}", m.pcap.display()),
     ];
-    let out = run("badcfg", &eal, &cfg, dir.path());
+    let out = run_eal("badcfg", &eal, &cfg, dir.path());
     assert_ne!(
         out.code,
         Some(0),

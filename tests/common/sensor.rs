@@ -56,23 +56,23 @@ pub fn run_pcaps(tag: &str, pcaps: &[&Path], dir: &Path, yaml: &str) -> Out {
     let cfg = dir.join("sensor.yaml");
     std::fs::write(&cfg, yaml).unwrap();
     let _ = std::fs::remove_file(dir.join("eve.json"));
-    let mut args: Vec<String> = [
-        "--no-huge",
-        "-m",
-        "256",
-        "--no-pci",
-        "-l",
-        "0-1",
-        "--file-prefix",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    args.push(prefix(tag));
+    let mut eal: Vec<String> = vec!["-l".into(), "0-1".into()];
     for (i, p) in pcaps.iter().enumerate() {
-        args.push("--vdev".into());
-        args.push(format!("net_pcap{i},rx_pcap={}", p.display()));
+        eal.push("--vdev".into());
+        eal.push(format!("net_pcap{i},rx_pcap={}", p.display()));
     }
+    run_eal(tag, &eal, &cfg, dir)
+}
+
+/// Runs `fmon-dpdk --no-huge -m 256 --no-pci --file-prefix <unique> <eal> -- -c <cfg>` and
+/// waits for it to exit by itself (kills it after TIMEOUT and fails); reads `dir/eve.json`.
+pub fn run_eal(tag: &str, eal: &[String], cfg: &Path, dir: &Path) -> Out {
+    let mut args: Vec<String> = ["--no-huge", "-m", "256", "--no-pci", "--file-prefix"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.push(prefix(tag));
+    args.extend(eal.iter().cloned());
     args.push("--".into());
     args.push("-c".into());
     args.push(cfg.display().to_string());
