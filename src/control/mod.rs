@@ -247,9 +247,9 @@ impl Control {
         self.released = out;
     }
 
-    fn vt_eligible(&self, ev: &FileEvent) -> bool {
-        self.vt.is_some()
-            && (self.cfg.virustotal.lookup == Which::All || ev.category.is_dangerous())
+    /// Whether `virustotal.lookup` selects this file (a verdict, or "disabled" without a key).
+    fn vt_selected(&self, ev: &FileEvent) -> bool {
+        virustotal::should_lookup(self.cfg.virustotal.lookup, ev.category.is_dangerous())
     }
 
     fn should_log(&self, ev: &FileEvent, rank: u8) -> bool {
@@ -269,15 +269,18 @@ impl Control {
             .map(str::to_string);
         let mut verdict = None;
         let mut pending = false;
-        if self.vt_eligible(&ev) {
-            let vt = self.vt.as_mut().expect("eligible implies enabled");
-            verdict = vt.cached(&ev.sha256);
-            if verdict.is_none() {
-                vt.request(&ev.sha256);
-                pending = true;
+        // Files `virustotal.lookup` does not select carry no virustotal object, key or not.
+        if self.vt_selected(&ev) {
+            match self.vt.as_mut() {
+                Some(vt) => {
+                    verdict = vt.cached(&ev.sha256);
+                    if verdict.is_none() {
+                        vt.request(&ev.sha256);
+                        pending = true;
+                    }
+                }
+                None => verdict = Some(Verdict::disabled(&ev.sha256)),
             }
-        } else if self.vt.is_none() {
-            verdict = Some(Verdict::disabled(&ev.sha256));
         }
         let r = self.rank_of(&ev, verdict.as_ref(), listed.is_some());
         let logged = self.should_log(&ev, r);

@@ -129,6 +129,38 @@ fn files_log_policy() {
 }
 
 #[test]
+fn disabled_virustotal_only_on_files_lookup_selects() {
+    for (lookup, pdf, html) in [
+        ("dangerous", Some("disabled"), None),
+        ("all", Some("disabled"), Some("disabled")),
+    ] {
+        let d = tempfile::tempdir().unwrap();
+        let c = Config::parse(&format!(
+            "sensor: {{name: t}}\nfiles: {{log: all}}\nvirustotal: {{lookup: {lookup}}}\n\
+             outputs: {{eve: {{path: {}/eve.json}}}}\n",
+            d.path().display()
+        ))
+        .unwrap();
+        let a = ev(10, 1, FileType::Pdf, Category::Document, "a.pdf");
+        let mut b = ev(11, 1, FileType::Html, Category::Other, "index.html");
+        b.seq = 1;
+        run(
+            &c,
+            1,
+            vec![ToControl::Files {
+                worker: 0,
+                events: vec![a, b],
+                watermark: 11,
+            }],
+        );
+        let l = lines(d.path());
+        let status = |i: usize| l[i].get("virustotal").map(|v| v["status"].clone());
+        assert_eq!(status(0), pdf.map(Into::into), "lookup {lookup}: {}", l[0]);
+        assert_eq!(status(1), html.map(Into::into), "lookup {lookup}: {}", l[1]);
+    }
+}
+
+#[test]
 fn output_is_in_packet_time_order_across_workers() {
     let d = tempfile::tempdir().unwrap();
     let c = cfg(d.path(), "all");
