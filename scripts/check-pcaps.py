@@ -1,10 +1,22 @@
 #!/usr/bin/env python3
 """Independent check of the generated captures (no fmon code): parses each pcaps/*.pcap with
-struct, verifies IPv4/TCP checksums, handles VLAN/QinQ, IPv4 (with fragments) and IPv6, reassembles every TCP direction by
+struct, verifies IPv4/TCP checksums, handles GRE/VXLAN, VLAN/QinQ, IPv4 (with fragments) and IPv6, reassembles every TCP direction by
 sequence number (first data wins), and checks that every exact expected file is visible in the
 reassembled stream of its sender: raw (plain HTTP bodies), or as base64 (mail attachments).
 Usage: scripts/check-pcaps.py [pcaps-dir]"""
 import base64, gzip, hashlib, json, os, struct, sys, zlib
+
+def untunnel(f):
+    """The inner Ethernet frame of a GRE (key/seq/checksum, IP or Ethernet) or VXLAN packet."""
+    if f[12:14] != b'\x08\x00' or f[14] != 0x45: return f
+    pay = f[34:]
+    if f[23] == 47:
+        hl = 4 + 4 * bin(pay[0] & 0xb0).count('1')
+        pt = pay[2:4]
+        return pay[hl:] if pt == b'\x65\x58' else f[:12] + pt + pay[hl:]
+    if f[23] == 17 and pay[2:4] == b'\x12\xb5':
+        return pay[16:]
+    return f
 
 def packets(path):
     d = open(path, 'rb').read()
@@ -12,7 +24,7 @@ def packets(path):
     off = 24
     while off < len(d):
         sec, usec, incl, orig = struct.unpack('<IIII', d[off:off+16])
-        yield sec * 10**6 + usec, d[off+16:off+16+incl]
+        yield sec * 10**6 + usec, untunnel(d[off+16:off+16+incl])
         off += 16 + incl
 
 def ip_packets(path):

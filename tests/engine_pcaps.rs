@@ -112,3 +112,47 @@ fn engine_is_deterministic() {
         assert_eq!(a, b, "{name}: two runs differ");
     }
 }
+
+/// Debugging aid: `FMON_PCAP=<file> cargo test --test engine_pcaps -- --ignored --nocapture
+/// dump_one` prints every file event and the engine's counters for one capture.
+#[test]
+#[ignore = "debugging aid: needs FMON_PCAP"]
+fn dump_one() {
+    let Some(p) = std::env::var_os("FMON_PCAP") else {
+        return;
+    };
+    let mut cfg = Config::default();
+    cfg.files.log = Which::All;
+    let mut engine = Engine::new(EngineConfig::from_config(&cfg));
+    let mut reader = PcapReader::open(std::path::Path::new(&p)).expect("open");
+    let mut buf = Vec::new();
+    let mut events = Vec::new();
+    while let Ok(Some((ts, dlt, _))) = reader.next_into(&mut buf) {
+        if let Some(lt) = LinkType::from_dlt(dlt) {
+            engine.process(lt, &buf, ts);
+        }
+        engine.take_events(&mut events);
+    }
+    engine.flush();
+    engine.take_events(&mut events);
+    for e in &events {
+        let g = to_got(e);
+        println!(
+            "file {} {} {} size {} gaps {} {:?} {}:{} -> {}:{}",
+            g.app_proto,
+            g.sha256,
+            g.state,
+            g.size,
+            g.gaps,
+            g.filename,
+            g.src_ip,
+            g.src_port,
+            g.dest_ip,
+            g.dest_port
+        );
+    }
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&engine.stats()).unwrap_or_default()
+    );
+}

@@ -1,7 +1,10 @@
 //! Frame decoding: link layers (Ethernet with 802.1Q / QinQ / MPLS / PPPoE, BSD loopback, Linux
 //! SLL / SLL2, raw IP, Cisco HDLC), IPv4, IPv6 (extension headers) and TCP, with etherparse
-//! header slices for the IP and TCP headers. Nothing is copied: the result borrows the frame.
-//! Anything truncated or malformed is counted and skipped, never a panic.
+//! header slices for the IP and TCP headers. Tunnels are opened and the inner packet decoded
+//! instead: GRE (IPv4 / IPv6 / MPLS / Ethernet (transparent bridging), ERSPAN I, II and III,
+//! enhanced GRE with PPP), VXLAN (UDP 4789), Geneve (UDP 6081), Teredo (UDP 3544) and IP in IP
+//! (4in4, 6in4, 4in6, 6in6), up to [`MAX_TUNNELS`] deep. Nothing is copied: the result borrows
+//! the frame. Anything truncated or malformed is counted and skipped, never a panic.
 
 use crate::counters;
 use etherparse::{IpAuthHeaderSlice, Ipv4HeaderSlice, Ipv6HeaderSlice};
@@ -62,11 +65,36 @@ counters! {
         ipv4_fragments,
         ipv6_fragments,
         tcp,
+        /// GRE headers opened.
+        gre,
+        /// GRE with source routing (RFC 1701), a version other than 0 and 1, or an enhanced
+        /// GRE (version 1) header that is not PPTP's: not followed.
+        gre_unsupported,
+        /// ERSPAN (type I, II or III) headers opened.
+        erspan,
+        /// PPP frames (enhanced GRE) carrying something else than IP.
+        ppp_non_ip,
+        vxlan,
+        /// VXLAN headers without the I (valid VNI) flag: not followed.
+        vxlan_bad,
+        /// VXLAN headers whose reserved bits are not zero (followed anyway).
+        vxlan_reserved_set,
+        geneve,
+        teredo,
+        /// IPv4 or IPv6 carried directly in IP (protocols 4 and 41).
+        ip_in_ip,
+        /// Tunnels nested deeper than [`MAX_TUNNELS`].
+        tunnel_too_deep,
+        /// Fragments found inside a reassembled tunnel packet (not reassembled again).
+        tunnel_fragments,
     }
 }
 
 /// Deepest VLAN / MPLS / IPv6 extension header stack followed.
 pub const MAX_DEPTH: usize = 8;
+
+/// Deepest tunnel nesting followed (a packet in a packet in a packet ...).
+pub const MAX_TUNNELS: usize = 4;
 
 /// A decoded TCP segment, borrowing the frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,6 +162,21 @@ const ET_QINQ_OLD: u16 = 0x9100;
 const ET_MPLS: u16 = 0x8847;
 const ET_MPLS_MC: u16 = 0x8848;
 const ET_PPPOE: u16 = 0x8864;
+/// Transparent Ethernet bridging: an Ethernet frame follows (GRE, VXLAN, Geneve).
+const ET_TEB: u16 = 0x6558;
+const ET_ERSPAN2: u16 = 0x88be;
+const ET_ERSPAN3: u16 = 0x22eb;
+const ET_PPP: u16 = 0x880b;
+
+const PROTO_IPIP: u8 = 4;
+const PROTO_TCP: u8 = 6;
+const PROTO_UDP: u8 = 17;
+const PROTO_IPV6: u8 = 41;
+const PROTO_GRE: u8 = 47;
+
+const PORT_VXLAN: u16 = 4789;
+const PORT_GENEVE: u16 = 6081;
+const PORT_TEREDO: u16 = 3544;
 
 fn be16(b: &[u8], at: usize) -> Option<u16> {
     let s = b.get(at..at.checked_add(2)?)?;
@@ -240,6 +283,20 @@ fn by_ethertype<'a>(mut et: u16, mut p: &'a [u8], st: &mut DecodeStats) -> Optio
                 st.too_deep += 1;
                 return None;
             }
+            ET_TEB => {
+                // an Ethernet frame inside a tunnel
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    st.too_deep += 1;
+                    return None;
+                }
+                let (Some(next), Some(rest)) = (be16(p, 12), p.get(14..)) else {
+                    st.truncated += 1;
+                    return None;
+                };
+                et = next;
+                p = rest;
+            }
             ET_PPPOE => {
                 st.pppoe += 1;
                 let Some(proto) = be16(p, 6) else {
@@ -266,14 +323,18 @@ fn by_ethertype<'a>(mut et: u16, mut p: &'a [u8], st: &mut DecodeStats) -> Optio
 /// Decodes a frame down to TCP or an IP fragment. `None` for anything else (counted).
 pub fn decode<'a>(lt: LinkType, frame: &'a [u8], st: &mut DecodeStats) -> Option<Packet<'a>> {
     let ip = ip_layer(lt, frame, st)?;
-    decode_ip(ip, st)
+    decode_ip_at(ip, st, 0)
 }
 
 /// Decodes an IP packet (starting at its header).
 pub fn decode_ip<'a>(ip: &'a [u8], st: &mut DecodeStats) -> Option<Packet<'a>> {
+    decode_ip_at(ip, st, 0)
+}
+
+fn decode_ip_at<'a>(ip: &'a [u8], st: &mut DecodeStats, depth: usize) -> Option<Packet<'a>> {
     match ip.first().map(|b| b >> 4) {
-        Some(4) => decode_v4(ip, st),
-        Some(6) => decode_v6(ip, st),
+        Some(4) => decode_v4(ip, st, depth),
+        Some(6) => decode_v6(ip, st, depth),
         _ => {
             st.non_ip += 1;
             None
@@ -281,7 +342,254 @@ pub fn decode_ip<'a>(ip: &'a [u8], st: &mut DecodeStats) -> Option<Packet<'a>> {
     }
 }
 
-fn decode_v4<'a>(ip: &'a [u8], st: &mut DecodeStats) -> Option<Packet<'a>> {
+/// Decodes what an (unfragmented or reassembled) IP packet from `src` to `dst` carries in
+/// protocol `proto`: TCP, or a tunnel around another packet, whose own addresses are returned.
+pub fn decode_l4<'a>(
+    proto: u8,
+    l4: &'a [u8],
+    src: IpAddr,
+    dst: IpAddr,
+    st: &mut DecodeStats,
+) -> Option<Packet<'a>> {
+    l4_at(proto, l4, src, dst, st, 0)
+}
+
+fn l4_at<'a>(
+    proto: u8,
+    l4: &'a [u8],
+    src: IpAddr,
+    dst: IpAddr,
+    st: &mut DecodeStats,
+    depth: usize,
+) -> Option<Packet<'a>> {
+    let inner = match proto {
+        PROTO_TCP => {
+            let t = decode_tcp(l4, st)?;
+            return Some(Packet {
+                src,
+                dst,
+                l4: L4::Tcp(t),
+            });
+        }
+        PROTO_GRE => gre(l4, st)?,
+        PROTO_UDP => udp_tunnel(l4, st)?,
+        PROTO_IPIP | PROTO_IPV6 => {
+            st.ip_in_ip += 1;
+            let want = if proto == PROTO_IPIP { 4 } else { 6 };
+            if l4.first().map(|b| b >> 4) != Some(want) {
+                st.bad_header += 1;
+                return None;
+            }
+            l4
+        }
+        _ => {
+            st.non_tcp += 1;
+            return None;
+        }
+    };
+    if depth >= MAX_TUNNELS {
+        st.tunnel_too_deep += 1;
+        return None;
+    }
+    decode_ip_at(inner, st, depth + 1)
+}
+
+/// Opens a GRE header (RFC 2784 / 2890, RFC 1701 without routing, enhanced GRE of RFC 2637):
+/// the IP packet inside, or `None` (counted).
+fn gre<'a>(p: &'a [u8], st: &mut DecodeStats) -> Option<&'a [u8]> {
+    st.gre += 1;
+    let (Some(&f0), Some(&f1), Some(proto)) = (p.first(), p.get(1), be16(p, 2)) else {
+        st.truncated += 1;
+        return None;
+    };
+    let seq = f0 & 0x10 != 0;
+    let mut hlen = 4usize;
+    match f1 & 0x07 {
+        0 => {
+            if f0 & 0x40 != 0 {
+                // RFC 1701 source routing: a list of variable entries, not followed
+                st.gre_unsupported += 1;
+                return None;
+            }
+            if f0 & 0x80 != 0 {
+                hlen += 4; // checksum + reserved
+            }
+            if f0 & 0x20 != 0 {
+                hlen += 4; // key
+            }
+            if seq {
+                hlen += 4;
+            }
+        }
+        1 => {
+            // enhanced GRE (PPTP): key (payload length + call id) always, sequence and
+            // acknowledgment numbers optional, PPP inside
+            if proto != ET_PPP || f0 & 0x20 == 0 {
+                st.gre_unsupported += 1;
+                return None;
+            }
+            hlen += 4;
+            if seq {
+                hlen += 4;
+            }
+            if f1 & 0x80 != 0 {
+                hlen += 4;
+            }
+        }
+        _ => {
+            st.gre_unsupported += 1;
+            return None;
+        }
+    }
+    let Some(rest) = p.get(hlen..) else {
+        st.truncated += 1;
+        return None;
+    };
+    match proto {
+        ET_ERSPAN2 => {
+            // type II has an 8-byte header and a sequence number in GRE; type I has neither
+            st.erspan += 1;
+            let eth = if seq { rest.get(8..) } else { Some(rest) };
+            let Some(eth) = eth else {
+                st.truncated += 1;
+                return None;
+            };
+            by_ethertype(ET_TEB, eth, st)
+        }
+        ET_ERSPAN3 => {
+            // 12-byte header, then an 8-byte platform-specific subheader when O is set
+            st.erspan += 1;
+            let Some(&last) = rest.get(11) else {
+                st.truncated += 1;
+                return None;
+            };
+            let skip = if last & 0x01 != 0 { 20 } else { 12 };
+            let Some(eth) = rest.get(skip..) else {
+                st.truncated += 1;
+                return None;
+            };
+            by_ethertype(ET_TEB, eth, st)
+        }
+        ET_PPP => ppp(rest, st),
+        et => by_ethertype(et, rest, st),
+    }
+}
+
+/// The IP packet in a PPP frame (address / control and protocol field compression allowed).
+fn ppp<'a>(p: &'a [u8], st: &mut DecodeStats) -> Option<&'a [u8]> {
+    let p = match p.get(..2) {
+        Some([0xff, 0x03]) => p.get(2..).unwrap_or(&[]),
+        _ => p,
+    };
+    let (proto, rest) = match p.first() {
+        // an odd first byte is a compressed one-byte protocol field
+        Some(&b) if b & 1 != 0 => (u16::from(b), p.get(1..)),
+        Some(_) => (be16(p, 0).unwrap_or(0), p.get(2..)),
+        None => (0, None),
+    };
+    let Some(rest) = rest else {
+        st.truncated += 1;
+        return None;
+    };
+    match proto {
+        0x0021 | 0x0057 => by_version(rest, st),
+        _ => {
+            st.ppp_non_ip += 1;
+            None
+        }
+    }
+}
+
+/// The IP packet inside a UDP tunnel (VXLAN, Geneve, Teredo), or `None` (counted).
+fn udp_tunnel<'a>(p: &'a [u8], st: &mut DecodeStats) -> Option<&'a [u8]> {
+    let (Some(sport), Some(dport), Some(ulen)) = (be16(p, 0), be16(p, 2), be16(p, 4)) else {
+        st.truncated += 1;
+        return None;
+    };
+    let ulen = usize::from(ulen);
+    if ulen < 8 {
+        st.bad_header += 1;
+        return None;
+    }
+    // The UDP length bounds the payload (an Ethernet trailer may follow it); a capture that
+    // cut the datagram short is still decoded as far as it goes.
+    let body = p.get(8..ulen.min(p.len())).unwrap_or(&[]);
+    if dport == PORT_VXLAN {
+        vxlan(body, st)
+    } else if dport == PORT_GENEVE {
+        geneve(body, st)
+    } else if dport == PORT_TEREDO || sport == PORT_TEREDO {
+        teredo(body, st)
+    } else {
+        st.non_tcp += 1;
+        None
+    }
+}
+
+/// VXLAN (RFC 7348): 8-byte header, then an Ethernet frame. Only the I flag is required; other
+/// set bits (reserved fields, group policy) are counted and tolerated, as receivers do.
+fn vxlan<'a>(b: &'a [u8], st: &mut DecodeStats) -> Option<&'a [u8]> {
+    st.vxlan += 1;
+    let (Some(h), Some(eth)) = (b.get(..8), b.get(8..)) else {
+        st.truncated += 1;
+        return None;
+    };
+    if h[0] & 0x08 == 0 {
+        st.vxlan_bad += 1;
+        return None;
+    }
+    if h[0] != 0x08 || h[1..4] != [0, 0, 0] || h[7] != 0 {
+        st.vxlan_reserved_set += 1;
+    }
+    by_ethertype(ET_TEB, eth, st)
+}
+
+/// Geneve (RFC 8926): 8-byte header plus options, then whatever its protocol type says.
+fn geneve<'a>(b: &'a [u8], st: &mut DecodeStats) -> Option<&'a [u8]> {
+    st.geneve += 1;
+    let (Some(&v), Some(proto)) = (b.first(), be16(b, 2)) else {
+        st.truncated += 1;
+        return None;
+    };
+    if v >> 6 != 0 {
+        st.bad_header += 1;
+        return None;
+    }
+    let hlen = 8 + usize::from(v & 0x3f) * 4;
+    let Some(rest) = b.get(hlen..) else {
+        st.truncated += 1;
+        return None;
+    };
+    by_ethertype(proto, rest, st)
+}
+
+/// Teredo (RFC 4380): an IPv6 packet, maybe after an origin indication (8 bytes, starts 0x0000)
+/// and / or an authentication header (starts 0x0001).
+fn teredo<'a>(mut b: &'a [u8], st: &mut DecodeStats) -> Option<&'a [u8]> {
+    st.teredo += 1;
+    if let (Some(1), Some(&idl), Some(&aul)) = (be16(b, 0), b.get(2), b.get(3)) {
+        // 4-byte header, client id, authentication value, 8-byte nonce, 1-byte confirmation
+        let n = 4 + usize::from(idl) + usize::from(aul) + 9;
+        b = b.get(n..).unwrap_or(&[]);
+    }
+    if be16(b, 0) == Some(0) {
+        b = b.get(8..).unwrap_or(&[]);
+    }
+    match b.first().map(|v| v >> 4) {
+        Some(6) if b.len() >= 40 => Some(b),
+        Some(_) => {
+            // not an IPv6 packet: some other protocol on the Teredo port
+            st.non_tcp += 1;
+            None
+        }
+        None => {
+            st.truncated += 1;
+            None
+        }
+    }
+}
+
+fn decode_v4<'a>(ip: &'a [u8], st: &mut DecodeStats, depth: usize) -> Option<Packet<'a>> {
     use etherparse::err::ipv4::HeaderSliceError;
     st.ipv4 += 1;
     let h = match Ipv4HeaderSlice::from_slice(ip) {
@@ -310,7 +618,7 @@ fn decode_v4<'a>(ip: &'a [u8], st: &mut DecodeStats) -> Option<Packet<'a>> {
     let proto = h.protocol().0;
     let off = u32::from(h.fragments_offset().value()) * 8;
     if h.more_fragments() || off != 0 {
-        if proto != 6 {
+        if proto != PROTO_TCP && !is_tunnel(proto) {
             st.non_tcp += 1;
             return None;
         }
@@ -328,19 +636,15 @@ fn decode_v4<'a>(ip: &'a [u8], st: &mut DecodeStats) -> Option<Packet<'a>> {
             l4: L4::Fragment(f),
         });
     }
-    if proto != 6 {
-        st.non_tcp += 1;
-        return None;
-    }
-    let t = decode_tcp(payload, st)?;
-    Some(Packet {
-        src,
-        dst,
-        l4: L4::Tcp(t),
-    })
+    l4_at(proto, payload, src, dst, st, depth)
 }
 
-fn decode_v6<'a>(ip: &'a [u8], st: &mut DecodeStats) -> Option<Packet<'a>> {
+/// Whether IP protocol `proto` may carry a tunnel [`decode_l4`] opens.
+fn is_tunnel(proto: u8) -> bool {
+    matches!(proto, PROTO_GRE | PROTO_UDP | PROTO_IPIP | PROTO_IPV6)
+}
+
+fn decode_v6<'a>(ip: &'a [u8], st: &mut DecodeStats, depth: usize) -> Option<Packet<'a>> {
     use etherparse::err::ipv6::HeaderSliceError;
     st.ipv6 += 1;
     let h = match Ipv6HeaderSlice::from_slice(ip) {
@@ -369,13 +673,8 @@ fn decode_v6<'a>(ip: &'a [u8], st: &mut DecodeStats) -> Option<Packet<'a>> {
     let mut next = h.next_header().0;
     for _ in 0..=MAX_DEPTH {
         match next {
-            6 => {
-                let t = decode_tcp(p, st)?;
-                return Some(Packet {
-                    src,
-                    dst,
-                    l4: L4::Tcp(t),
-                });
+            PROTO_TCP | PROTO_GRE | PROTO_UDP | PROTO_IPIP | PROTO_IPV6 => {
+                return l4_at(next, p, src, dst, st, depth);
             }
             // hop-by-hop, routing, destination options, mobility, HIP, shim6
             0 | 43 | 60 | 135 | 139 | 140 => {
@@ -411,7 +710,7 @@ fn decode_v6<'a>(ip: &'a [u8], st: &mut DecodeStats) -> Option<Packet<'a>> {
                     p = rest;
                     continue;
                 }
-                if next != 6 {
+                if next != PROTO_TCP && !is_tunnel(next) {
                     st.non_tcp += 1;
                     return None;
                 }
@@ -501,5 +800,181 @@ mod tests {
         v6[5] = 20;
         assert!(decode_ip(&v6, &mut st).is_none());
         assert_eq!(st.truncated, 1);
+    }
+
+    fn v4(proto: u8, payload: &[u8], src: [u8; 4], dst: [u8; 4]) -> Vec<u8> {
+        let total = (20 + payload.len()) as u16;
+        let mut h = vec![0x45, 0, 0, 0, 0, 1, 0x40, 0, 64, proto, 0, 0];
+        h[2..4].copy_from_slice(&total.to_be_bytes());
+        h.extend_from_slice(&src);
+        h.extend_from_slice(&dst);
+        h.extend_from_slice(payload);
+        h
+    }
+
+    fn tcp(sport: u16, dport: u16, data: &[u8]) -> Vec<u8> {
+        let mut t = Vec::new();
+        t.extend_from_slice(&sport.to_be_bytes());
+        t.extend_from_slice(&dport.to_be_bytes());
+        t.extend_from_slice(&[0, 0, 0, 7, 0, 0, 0, 0, 0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0]);
+        t.extend_from_slice(data);
+        t
+    }
+
+    fn eth(et: u16, payload: &[u8]) -> Vec<u8> {
+        let mut f = vec![2u8; 12];
+        f.extend_from_slice(&et.to_be_bytes());
+        f.extend_from_slice(payload);
+        f
+    }
+
+    fn inner() -> Vec<u8> {
+        v4(6, &tcp(1234, 80, b"GET /"), [10, 0, 0, 1], [10, 0, 0, 2])
+    }
+
+    fn outer(proto: u8, payload: &[u8]) -> Vec<u8> {
+        eth(ET_IPV4, &v4(proto, payload, [192, 0, 2, 1], [192, 0, 2, 2]))
+    }
+
+    fn check_inner(p: Option<Packet>) {
+        let p = p.expect("inner packet");
+        assert_eq!(p.src, IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)));
+        assert_eq!(p.dst, IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)));
+        match p.l4 {
+            L4::Tcp(t) => {
+                assert_eq!((t.sport, t.dport), (1234, 80));
+                assert_eq!(t.payload, b"GET /");
+            }
+            L4::Fragment(_) => panic!("not a fragment"),
+        }
+    }
+
+    #[test]
+    fn gre_variants_reach_the_inner_tcp() {
+        let mut st = DecodeStats::default();
+        // plain GRE, IPv4
+        let g = [&[0u8, 0, 0x08, 0x00][..], &inner()].concat();
+        check_inner(decode(LinkType::Ethernet, &outer(47, &g), &mut st));
+        // checksum + key + sequence, transparent Ethernet bridging with a VLAN tag inside
+        let tagged = eth(ET_VLAN, &[&[0u8, 5, 0x08, 0x00][..], &inner()].concat());
+        let g = [&[0xb0u8, 0, 0x65, 0x58][..], &[7u8; 12], &tagged].concat();
+        check_inner(decode(LinkType::Ethernet, &outer(47, &g), &mut st));
+        // ERSPAN II (sequence number set, 8-byte ERSPAN header)
+        let e = eth(ET_IPV4, &inner());
+        let g = [&[0x10u8, 0, 0x88, 0xbe][..], &[0u8; 4], &[1u8; 8], &e].concat();
+        check_inner(decode(LinkType::Ethernet, &outer(47, &g), &mut st));
+        // ERSPAN III with the platform subheader (O bit)
+        let mut h3 = vec![0u8; 20];
+        h3[11] = 1;
+        let g = [&[0u8, 0, 0x22, 0xeb][..], &h3, &e].concat();
+        check_inner(decode(LinkType::Ethernet, &outer(47, &g), &mut st));
+        // enhanced GRE (PPTP) with PPP
+        let g = [
+            &[0x30u8, 0x81, 0x88, 0x0b][..],
+            &[0u8; 12],
+            &[0xff, 0x03, 0x00, 0x21],
+            &inner(),
+        ]
+        .concat();
+        check_inner(decode(LinkType::Ethernet, &outer(47, &g), &mut st));
+        assert_eq!(st.gre, 5);
+        assert_eq!(st.erspan, 2);
+        assert_eq!(st.vlan, 1);
+        // GRE over IPv6
+        let g = [&[0u8, 0, 0x08, 0x00][..], &inner()].concat();
+        let mut v6 = vec![0x60u8, 0, 0, 0];
+        v6.extend_from_slice(&(g.len() as u16).to_be_bytes());
+        v6.extend_from_slice(&[47, 64]);
+        v6.extend_from_slice(&[0xfe; 32]);
+        v6.extend_from_slice(&g);
+        check_inner(decode(LinkType::Ethernet, &eth(ET_IPV6, &v6), &mut st));
+    }
+
+    #[test]
+    fn vxlan_with_reserved_bits_is_followed() {
+        let mut st = DecodeStats::default();
+        let body = eth(ET_IPV4, &inner());
+        let udp = |vx: [u8; 8]| {
+            let mut u = vec![0xc0, 0x00, 0x12, 0xb5];
+            u.extend_from_slice(&((16 + body.len()) as u16).to_be_bytes());
+            u.extend_from_slice(&[0, 0]);
+            u.extend_from_slice(&vx);
+            u.extend_from_slice(&body);
+            u
+        };
+        check_inner(decode(
+            LinkType::Ethernet,
+            &outer(17, &udp([8, 0, 0, 0, 0, 0, 11, 0])),
+            &mut st,
+        ));
+        assert_eq!(st.vxlan_reserved_set, 0);
+        // every reserved bit set, as in the wild: still followed, counted
+        check_inner(decode(
+            LinkType::Ethernet,
+            &outer(17, &udp([0xff, 1, 0xd1, 0xf2, 0, 0, 11, 0])),
+            &mut st,
+        ));
+        assert_eq!(st.vxlan_reserved_set, 1);
+        // no I flag: refused
+        assert!(decode(
+            LinkType::Ethernet,
+            &outer(17, &udp([0, 0, 0, 0, 0, 0, 11, 0])),
+            &mut st
+        )
+        .is_none());
+        assert_eq!(st.vxlan_bad, 1);
+        // other UDP: not a tunnel
+        let mut u = udp([8, 0, 0, 0, 0, 0, 11, 0]);
+        u[2..4].copy_from_slice(&53u16.to_be_bytes());
+        assert!(decode(LinkType::Ethernet, &outer(17, &u), &mut st).is_none());
+        assert_eq!(st.non_tcp, 1);
+    }
+
+    #[test]
+    fn hostile_tunnels_are_counted_not_followed() {
+        let mut st = DecodeStats::default();
+        // GRE with routing, GRE version 5: unsupported
+        for f in [[0x40u8, 0, 0x08, 0x00], [0, 5, 0x08, 0x00]] {
+            let g = [&f[..], &[0u8; 8], &inner()].concat();
+            assert!(decode(LinkType::Ethernet, &outer(47, &g), &mut st).is_none());
+        }
+        assert_eq!(st.gre_unsupported, 2);
+        // every truncation of a keyed, sequenced GRE / a VXLAN frame: no panic, nothing decoded
+        let g = [
+            &[0xb0u8, 0, 0x65, 0x58][..],
+            &[7u8; 12],
+            &eth(ET_IPV4, &inner()),
+        ]
+        .concat();
+        for n in 0..g.len() {
+            let f = outer(47, &g[..n]);
+            assert!(decode(LinkType::Ethernet, &f, &mut st).is_none(), "{n}");
+        }
+        // a tunnel bomb: IP in IP in IP ... deeper than MAX_TUNNELS
+        let mut p = inner();
+        for _ in 0..MAX_TUNNELS + 2 {
+            p = v4(4, &p, [1, 1, 1, 1], [2, 2, 2, 2]);
+        }
+        assert!(decode(LinkType::Ethernet, &eth(ET_IPV4, &p), &mut st).is_none());
+        assert_eq!(st.tunnel_too_deep, 1);
+        // exactly MAX_TUNNELS deep is fine
+        let mut p = inner();
+        for _ in 0..MAX_TUNNELS {
+            p = v4(4, &p, [1, 1, 1, 1], [2, 2, 2, 2]);
+        }
+        check_inner(decode(LinkType::Ethernet, &eth(ET_IPV4, &p), &mut st));
+        // random-ish garbage behind a GRE header never panics
+        let mut x = 0x1234_5678u32;
+        for n in 0..200usize {
+            let mut g = vec![0u8; n % 64];
+            for b in g.iter_mut() {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                *b = x as u8;
+            }
+            let _ = decode(LinkType::Ethernet, &outer(47, &g), &mut st);
+            let _ = decode(LinkType::Ethernet, &outer(17, &g), &mut st);
+        }
     }
 }

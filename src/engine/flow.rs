@@ -141,6 +141,9 @@ pub struct Flow {
     /// A segment with payload was seen (either direction). A RST before that is not trusted
     /// to end the flow: nothing is lost by waiting, and evasions send one and go on.
     pub data_seen: bool,
+    /// The client sent a segment with ACK after its SYN (it got, or acts as if it got, the
+    /// SYN-ACK): from then on the server's direction may start without its SYN-ACK.
+    pub client_acked: bool,
     pub last_seen: Nanos,
     prev: u32,
     next: u32,
@@ -164,6 +167,7 @@ impl Flow {
             app,
             closed: false,
             data_seen: false,
+            client_acked: false,
             last_seen: now,
             prev: NIL,
             next: NIL,

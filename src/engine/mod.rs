@@ -248,6 +248,18 @@ fn app_event(
 
 /// Handles one segment of an existing, open flow.
 fn handle_segment(f: &mut Flow, di: usize, t: &TcpSeg, sh: &mut Shared) -> Outcome {
+    if di == 0 {
+        if t.has_ack() && !t.syn() {
+            f.client_acked = true;
+        }
+    } else if !t.syn() && !f.streams[1].is_init() && f.streams[0].syn_seen() && !f.client_acked {
+        // The server speaks before answering the SYN. A client in SYN-SENT drops anything but
+        // a SYN-ACK (and an RST, which ends nothing here: no data yet), so this segment must
+        // not start the server's direction: a FIN with sequence number 0 would end it before
+        // the real SYN-ACK (Suricata bug 3286). A lost SYN-ACK is covered by the client's ACK.
+        sh.tcp.before_synack += 1;
+        return Outcome::Continue;
+    }
     if matches!(f.app, AppState::Skip) {
         sh.tcp.no_parser_bytes += t.payload.len() as u64;
         if t.rst() {
@@ -416,8 +428,16 @@ impl Engine {
                 L4::Tcp(t) => self.tcp(p.src, p.dst, &t, ts),
                 L4::Fragment(fr) => {
                     if let Some(buf) = self.defrag.push(p.src, p.dst, &fr, self.now) {
-                        if let Some(t) = decode::decode_tcp(&buf, &mut self.stats.decode) {
-                            self.tcp(p.src, p.dst, &t, ts);
+                        // TCP, or a tunnel (GRE, VXLAN, ...) whose outer packet was fragmented
+                        let st = &mut self.stats.decode;
+                        match decode::decode_l4(fr.proto, &buf, p.src, p.dst, st) {
+                            Some(decode::Packet {
+                                src,
+                                dst,
+                                l4: L4::Tcp(t),
+                            }) => self.tcp(src, dst, &t, ts),
+                            Some(_) => st.tunnel_fragments += 1,
+                            None => {}
                         }
                     }
                 }

@@ -34,6 +34,10 @@ counters! {
         reset_invalid,
         /// RSTs seen before any payload: the flow is kept (it may go on), not ended.
         reset_before_data,
+        /// Segments (RST, FIN, data) from the server after the client's SYN but before the
+        /// server's SYN-ACK: ignored, as a stack in SYN-SENT drops them (evasions send a FIN or
+        /// RST with an arbitrary sequence number there).
+        before_synack,
         fins,
         /// Flows first seen without their SYN.
         midstream,
@@ -429,6 +433,11 @@ impl Stream {
         *lim.used = lim.used.saturating_sub(self.ooo_bytes);
         self.ooo_bytes = 0;
         self.ooo.clear();
+    }
+
+    /// This direction was started by a SYN.
+    pub fn syn_seen(&self) -> bool {
+        self.syn_seq.is_some()
     }
 
     /// Whether a SYN with this sequence number starts a new connection on this 5-tuple (it is

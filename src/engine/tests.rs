@@ -1190,3 +1190,59 @@ fn corpus_captures() {
     }
     println!("TOTAL {:?}", total);
 }
+
+#[test]
+fn server_segments_before_synack_do_not_start_its_direction() {
+    // Suricata bug 3286: after the SYN the "server" sends RST / FIN (and here data) with an
+    // arbitrary sequence number, then the real SYN-ACK; Linux and Windows clients go on.
+    for (client_rst, bogus_seq) in [(true, 0u32), (false, 0), (false, 0xdead_beef)] {
+        let (mut e, log) = engine();
+        let mut c = Conn::new(40000, 80, 1000, 5000);
+        e.process(
+            LinkType::Ethernet,
+            &f4(C, 40000, S, 80, 1000, 0, SYN, b""),
+            SEC,
+        );
+        for (flags, data) in [
+            (RST | ACK, &b""[..]),
+            (FIN | ACK, &b""[..]),
+            (ACK, &b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nbad"[..]),
+        ] {
+            let p = f4(S, 80, C, 40000, bogus_seq, 1001, flags, data);
+            e.process(LinkType::Ethernet, &p, SEC);
+        }
+        if client_rst {
+            let p = f4(C, 40000, S, 80, 1001, 0, RST, b"");
+            e.process(LinkType::Ethernet, &p, SEC);
+        }
+        let p = f4(S, 80, C, 40000, 5000, 1001, SYN | ACK, b"");
+        e.process(LinkType::Ethernet, &p, SEC);
+        c.cseq = 1001;
+        c.sseq = 5001;
+        c.c_send(&mut e, b"", 0, SEC);
+        c.c_send(&mut e, REQ, 0, SEC);
+        c.s_send(&mut e, RESP, FIN, SEC);
+        c.c_send(&mut e, b"", FIN, SEC);
+        assert_eq!(bytes(&log, Dir::ToServer), REQ);
+        assert_eq!(bytes(&log, Dir::ToClient), RESP, "{client_rst} {bogus_seq}");
+        assert_eq!(ends(&log).last(), Some(&Ev::Finish(StreamEnd::Fin)));
+        let st = e.stats();
+        assert_eq!(st.tcp.before_synack, 3);
+        assert_eq!(st.flows.created, 1);
+    }
+    // A lost SYN-ACK: once the client ACKs, the server's data starts its direction.
+    let (mut e, log) = engine();
+    let mut c = Conn::new(40000, 80, 1000, 5000);
+    e.process(
+        LinkType::Ethernet,
+        &f4(C, 40000, S, 80, 1000, 0, SYN, b""),
+        SEC,
+    );
+    c.cseq = 1001;
+    c.sseq = 5001;
+    c.c_send(&mut e, b"", 0, SEC);
+    c.c_send(&mut e, REQ, 0, SEC);
+    c.s_send(&mut e, RESP, 0, SEC);
+    assert_eq!(bytes(&log, Dir::ToClient), RESP);
+    assert_eq!(e.stats().tcp.before_synack, 0);
+}

@@ -2,7 +2,7 @@
 //! list of files the sensor must report (`<name>.expected.json`).
 
 use crate::payload::{self, Kind};
-use crate::tcp::{Conn, C2S, S2C};
+use crate::tcp::{Conn, Tunnel, C2S, S2C};
 use crate::{Rng, BASE_TS};
 use fmon::pcap::PcapWriter;
 use md5::Md5;
@@ -734,6 +734,60 @@ fn http_captures(v: &mut Vec<Capture>) {
         30_000,
         "/qinq/memo.docx",
         |c| c.link.vlans = vec![200, 300],
+    );
+    v.push(cap);
+
+    // Own random stream, so that adding these leaves the other captures unchanged.
+    let mut tr = Rng::new(seed_of("tunnels"));
+    let mut cap = Capture::new(
+        "tunnel-gre-ip",
+        "download carried in GRE (checksum, key and sequence number present) as IPv4",
+    );
+    http_basic(
+        &mut cap,
+        &mut tr,
+        Kind::Exe,
+        25_000,
+        "/gre/setup.exe",
+        |c| {
+            c.link.tunnel = Some(Tunnel::Gre { teb: false });
+            c.mss = [1400, 1400];
+        },
+    );
+    v.push(cap);
+
+    let mut cap = Capture::new(
+        "tunnel-gre-eth",
+        "download carried in GRE as Ethernet frames (transparent bridging) with a VLAN tag inside",
+    );
+    http_basic(
+        &mut cap,
+        &mut tr,
+        Kind::Pdf,
+        18_000,
+        "/gre/report.pdf",
+        |c| {
+            c.link.tunnel = Some(Tunnel::Gre { teb: true });
+            c.mss = [1400, 1400];
+            c.link.vlans = vec![42];
+        },
+    );
+    v.push(cap);
+
+    let mut cap = Capture::new(
+        "tunnel-vxlan",
+        "download carried in VXLAN (UDP 4789) whose reserved header bits are not zero",
+    );
+    http_basic(
+        &mut cap,
+        &mut tr,
+        Kind::Dll,
+        22_000,
+        "/vxlan/lib.dll",
+        |c| {
+            c.link.tunnel = Some(Tunnel::Vxlan { reserved: true });
+            c.mss = [1400, 1400];
+        },
     );
     v.push(cap);
 

@@ -1,7 +1,7 @@
 //! TCP session builder: handshake, data cut into segments of a chosen MSS, ACKs, FIN or RST, and
 //! the hostile variants (reordering, retransmissions, overlaps, a lost segment, no handshake, RST
 //! mid-transfer), rendered to Ethernet frames (802.1Q / QinQ, IPv4 / IPv6, IPv4 fragments) with
-//! etherparse's PacketBuilder.
+//! etherparse's PacketBuilder, optionally wrapped in a tunnel (GRE, VXLAN) between two routers.
 
 use crate::Rng;
 use etherparse::{PacketBuilder, PacketBuilderStep};
@@ -35,7 +35,24 @@ pub struct Link {
     pub vlans: Vec<u16>,
     /// Cut IPv4 packets whose IP payload exceeds this many bytes into fragments.
     pub frag: Option<usize>,
+    /// Carry every frame through this tunnel (outer IPv4 between [`TUNNEL_A`] and [`TUNNEL_B`]).
+    pub tunnel: Option<Tunnel>,
 }
+
+/// An encapsulation between two tunnel endpoints.
+#[derive(Clone, Copy, Debug)]
+pub enum Tunnel {
+    /// GRE with checksum, key and sequence number present; `teb`: the whole Ethernet frame is
+    /// carried (protocol 0x6558), else only the IP packet (0x0800 / 0x86dd).
+    Gre { teb: bool },
+    /// VXLAN on UDP 4789 (VNI 11); `reserved`: reserved bits set, as some senders do.
+    Vxlan { reserved: bool },
+}
+
+/// Client-side tunnel endpoint.
+pub const TUNNEL_A: [u8; 4] = [192, 0, 2, 1];
+/// Server-side tunnel endpoint.
+pub const TUNNEL_B: [u8; 4] = [192, 0, 2, 2];
 
 pub struct Conn {
     pub cli: SocketAddr,
@@ -292,13 +309,91 @@ impl Conn {
         let mut buf = Vec::with_capacity(payload.len() + 80);
         let l2 = 14 + 4 * self.link.vlans.len();
         write_frame(&mut buf, &self.link.vlans, src, dst, s, ipid, payload);
+        let mut frames = Vec::new();
         match (self.link.frag, src.ip()) {
             (Some(max), IpAddr::V4(_)) if buf.len() - l2 - 20 > max => {
-                fragment_v4(&buf, l2, max, out)
+                fragment_v4(&buf, l2, max, &mut frames)
             }
-            _ => out.push(buf),
+            _ => frames.push(buf),
+        }
+        match self.link.tunnel {
+            None => out.extend(frames),
+            Some(t) => {
+                for (k, f) in frames.iter().enumerate() {
+                    let seq = u32::from(ipid).wrapping_mul(8).wrapping_add(k as u32);
+                    out.push(encapsulate(t, f, l2, s.dir, ipid, seq));
+                }
+            }
         }
     }
+}
+
+/// Wraps Ethernet frame `inner` (IP header at `l2`) for direction `dir` in tunnel `t`.
+fn encapsulate(t: Tunnel, inner: &[u8], l2: usize, dir: usize, ipid: u16, seq: u32) -> Vec<u8> {
+    let (a, b) = if dir == C2S {
+        (TUNNEL_A, TUNNEL_B)
+    } else {
+        (TUNNEL_B, TUNNEL_A)
+    };
+    let (proto, body) = match t {
+        Tunnel::Gre { teb } => {
+            let (ptype, carried): (u16, &[u8]) = if teb {
+                (0x6558, inner)
+            } else if inner[l2] >> 4 == 6 {
+                (0x86dd, &inner[l2..])
+            } else {
+                (0x0800, &inner[l2..])
+            };
+            // C, K and S set: checksum + reserved, key, sequence number
+            let mut g = vec![0xb0, 0x00];
+            g.extend_from_slice(&ptype.to_be_bytes());
+            g.extend_from_slice(&[0, 0, 0, 0]);
+            g.extend_from_slice(&0x0102_0304u32.to_be_bytes());
+            g.extend_from_slice(&seq.to_be_bytes());
+            g.extend_from_slice(carried);
+            let mut sum: u32 = 0;
+            for c in g.chunks(2) {
+                sum += u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]));
+            }
+            while sum > 0xffff {
+                sum = (sum & 0xffff) + (sum >> 16);
+            }
+            let ck = !(sum as u16);
+            g[4..6].copy_from_slice(&ck.to_be_bytes());
+            (47u8, g)
+        }
+        Tunnel::Vxlan { reserved } => {
+            let vx: [u8; 8] = if reserved {
+                [0xff, 0x01, 0xd1, 0xf2, 0, 0, 11, 0x5a]
+            } else {
+                [0x08, 0, 0, 0, 0, 0, 11, 0]
+            };
+            let sport = 49152 + (seq % 1024) as u16;
+            let len = (8 + vx.len() + inner.len()) as u16;
+            let mut u = Vec::with_capacity(usize::from(len));
+            u.extend_from_slice(&sport.to_be_bytes());
+            u.extend_from_slice(&4789u16.to_be_bytes());
+            u.extend_from_slice(&len.to_be_bytes());
+            u.extend_from_slice(&[0, 0]); // no UDP checksum (allowed over IPv4)
+            u.extend_from_slice(&vx);
+            u.extend_from_slice(inner);
+            (17u8, u)
+        }
+    };
+    let mut f = Vec::with_capacity(34 + body.len());
+    f.extend_from_slice(&[0x02, 0x00, 0x5e, 0x20, 0x00, b[3]]);
+    f.extend_from_slice(&[0x02, 0x00, 0x5e, 0x20, 0x00, a[3]]);
+    f.extend_from_slice(&0x0800u16.to_be_bytes());
+    let total = (20 + body.len()) as u16;
+    f.extend_from_slice(&[0x45, 0]);
+    f.extend_from_slice(&total.to_be_bytes());
+    f.extend_from_slice(&ipid.wrapping_add(0x4000).to_be_bytes());
+    f.extend_from_slice(&[0x40, 0, 64, proto, 0, 0]);
+    f.extend_from_slice(&a);
+    f.extend_from_slice(&b);
+    fix_v4_checksum(&mut f[14..34]);
+    f.extend_from_slice(&body);
+    f
 }
 
 fn mac_of(ip: IpAddr) -> [u8; 6] {
