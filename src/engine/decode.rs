@@ -72,7 +72,7 @@ counters! {
         gre_unsupported,
         /// ERSPAN (type I, II or III) headers opened.
         erspan,
-        /// PPP frames (enhanced GRE) carrying something else than IP.
+        /// PPP frames (PPPoE session, enhanced GRE) carrying something else than IP.
         ppp_non_ip,
         vxlan,
         /// VXLAN headers without the I (valid VNI) flag: not followed.
@@ -298,19 +298,14 @@ fn by_ethertype<'a>(mut et: u16, mut p: &'a [u8], st: &mut DecodeStats) -> Optio
                 p = rest;
             }
             ET_PPPOE => {
+                // 6-byte PPPoE session header, then a PPP protocol field (maybe compressed to
+                // one byte, RFC 1661 PFC) and the packet
                 st.pppoe += 1;
-                let Some(proto) = be16(p, 6) else {
+                let Some(rest) = p.get(6..) else {
                     st.truncated += 1;
                     return None;
                 };
-                p = p.get(8..)?;
-                return match proto {
-                    0x0021 | 0x0057 => by_version(p, st),
-                    _ => {
-                        st.non_ip += 1;
-                        None
-                    }
-                };
+                return ppp(rest, st);
             }
             _ => {
                 st.non_ip += 1;
@@ -888,6 +883,25 @@ mod tests {
         v6.extend_from_slice(&[0xfe; 32]);
         v6.extend_from_slice(&g);
         check_inner(decode(LinkType::Ethernet, &eth(ET_IPV6, &v6), &mut st));
+    }
+
+    #[test]
+    fn pppoe_with_and_without_protocol_compression() {
+        let mut st = DecodeStats::default();
+        let hdr = [0x11u8, 0, 0, 0x2d, 0, 0x3d];
+        for proto in [&[0x21u8][..], &[0x00, 0x21]] {
+            let f = eth(ET_PPPOE, &[&hdr[..], proto, &inner()].concat());
+            check_inner(decode(LinkType::Ethernet, &f, &mut st));
+        }
+        // LCP (0xc021) is not IP; a header cut short is truncated
+        let f = eth(ET_PPPOE, &[&hdr[..], &[0xc0, 0x21, 1, 2, 3, 4]].concat());
+        assert!(decode(LinkType::Ethernet, &f, &mut st).is_none());
+        assert_eq!(st.ppp_non_ip, 1);
+        for n in 0..8 {
+            let f = eth(ET_PPPOE, &[&hdr[..], &[0x00, 0x21]].concat()[..n]);
+            assert!(decode(LinkType::Ethernet, &f, &mut st).is_none());
+        }
+        assert_eq!(st.pppoe, 11);
     }
 
     #[test]
