@@ -50,6 +50,8 @@ counters! {
         vt_pending_at_exit,
         store_promoted,
         store_promote_errors,
+        store_discarded,
+        store_discard_errors,
         eve_lines,
         eve_write_errors,
         backpressure_waits,
