@@ -716,3 +716,74 @@ fn body_on_304_only_without_a_condition() {
     assert_eq!(ev.len(), 1);
     check(&ev[0], b"next", FileState::Closed);
 }
+
+#[test]
+fn common_header_variants() {
+    let ch = chunked(EICAR, 5);
+    let cases: Vec<(&[u8], &[u8])> = vec![
+        // LF-only line ends.
+        (b"HTTP/1.1 200 OK\nContent-Length: 68\n", EICAR),
+        // No reason phrase.
+        (b"HTTP/1.1 200\r\nContent-Length: 68\r\n", EICAR),
+        // Space before the colon, padding around the value.
+        (b"HTTP/1.1 200 OK\r\nContent-Length :   68  \r\n", EICAR),
+        // Folded Transfer-Encoding, strict and after a bare CR.
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding:\r\n chunked\r\n",
+            &ch,
+        ),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding:\r\tchunked\r\n", &ch),
+        // Upper case, a coding list ending in chunked, a junk line between.
+        (
+            b"HTTP/1.1 200 OK\r\nTRANSFER-ENCODING: gzip-not, CHUNKED\r\n",
+            &ch,
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\njunk without colon\r\nTransfer-Encoding: chunked\r\n",
+            &ch,
+        ),
+        // The same length twice.
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Length: 68\r\nContent-Length: 68, 68\r\n",
+            EICAR,
+        ),
+    ];
+    for (head, body) in cases {
+        let mut last = body.to_vec();
+        last.extend_from_slice(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext");
+        let mut r = head.to_vec();
+        r.extend_from_slice(if head.contains(&b'\r') {
+            b"\r\n"
+        } else {
+            b"\n"
+        });
+        r.extend_from_slice(&last);
+        let (ev, _) = run(&[c(GET), c(GET), s(&r), End(Dir::ToClient, StreamEnd::Fin)]);
+        let what = String::from_utf8_lossy(head);
+        assert_eq!(ev.len(), 2, "{what}");
+        check(&ev[0], EICAR, FileState::Closed);
+        check(&ev[1], b"next", FileState::Closed);
+    }
+}
+
+/// Mutated evasive responses: no panic, files bounded, the parser keeps going.
+#[test]
+fn mutated_heads_do_not_panic() {
+    let base = format!("HTTP/1.1foobar\rTransfer-Encoding:chunked\x7f\r\n{HDRS}Content-Encoding:\r gzip\r\n\0X: y\r\n Content-Length: 68\r\n\r\n");
+    let mut x: u32 = 0x1234_5678;
+    for _ in 0..300 {
+        let mut r = base.clone().into_bytes();
+        for _ in 0..4 {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            let i = (x >> 8) as usize % r.len();
+            r[i] = [b'\r', b'\n', 0, b' ', b':', 0x7f, b'\t', (x >> 24) as u8][(x & 7) as usize];
+        }
+        r.extend_from_slice(&chunked(EICAR, 4));
+        let (ev, _) = run_cfg(
+            &[c(GET), s(&r), Finish(StreamEnd::Fin)],
+            3,
+            &ProtoConfig::default(),
+        );
+        assert!(ev.len() <= 2);
+    }
+}
