@@ -23,6 +23,9 @@ pub struct QueueCounters {
     pub worker: usize,
     pub enqueued: u64,
     pub dropped: u64,
+    /// Milliseconds the worker spent processing packets: its bytes over this time are its
+    /// per-core rate (scripts/bench.sh).
+    pub busy_ms: u64,
 }
 
 /// What the lcore runtime knows that the engines do not.
