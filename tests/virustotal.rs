@@ -3,10 +3,12 @@
 
 use fmon::config::{Secret, VirusTotalCfg};
 use fmon::control::virustotal::{hex, permalink, Verdict, VirusTotal, VtStatus, VtTuning};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+#[path = "common/vt_server.rs"]
+mod vt_server;
+use vt_server::VtServer;
 
 const EICAR: &str = "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f";
 const KEY: &str = "test-key";
@@ -21,76 +23,6 @@ fn eicar() -> [u8; 32] {
     let mut o = [0u8; 32];
     assert!(fmon::control::virustotal::decode_hex(EICAR, &mut o));
     o
-}
-
-/// The test server; killed (by its own handle) when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Server {
-    fn start(table: serde_json::Value) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let t = dir.path().join("table.json");
-        std::fs::write(&t, table.to_string()).unwrap();
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vt_server.py");
-        let mut child = Command::new("python3")
-            .arg(script)
-            .arg(&t)
-            .arg("--key")
-            .arg(KEY)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line
-            .trim()
-            .strip_prefix("PORT ")
-            .expect("PORT line")
-            .parse()
-            .unwrap();
-        Server {
-            child,
-            port,
-            _dir: dir,
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn stats(&self) -> serde_json::Value {
-        let c = reqwest::blocking::Client::builder()
-            .no_proxy()
-            .build()
-            .unwrap();
-        c.get(format!("{}/_stats", self.url()))
-            .send()
-            .unwrap()
-            .json()
-            .unwrap()
-    }
-
-    fn asked(&self, sha: &[u8; 32]) -> u64 {
-        self.stats()["per_sha256"][hex(sha)].as_u64().unwrap_or(0)
-    }
-
-    fn total(&self) -> u64 {
-        self.stats()["total"].as_u64().unwrap()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn cfg(url: &str, cache: &Path) -> VirusTotalCfg {
@@ -134,10 +66,13 @@ fn find(v: &[([u8; 32], Verdict)], sha: &[u8; 32]) -> Verdict {
 
 #[test]
 fn eicar_malicious_clean_clean_unknown_not_found_one_query_each() {
-    let srv = Server::start(serde_json::json!({
-        EICAR: {"kind": "malicious", "malicious": 62, "suspicious": 1, "undetected": 10, "date": 1796306400},
-        hex(&h(1)): {"kind": "clean", "undetected": 70},
-    }));
+    let srv = VtServer::start(
+        serde_json::json!({
+            EICAR: {"kind": "malicious", "malicious": 62, "suspicious": 1, "undetected": 10, "date": 1796306400},
+            hex(&h(1)): {"kind": "clean", "undetected": 70},
+        }),
+        KEY,
+    );
     let dir = tempfile::tempdir().unwrap();
     let mut vt = VirusTotal::new(&cfg(&srv.url(), &dir.path().join("c")))
         .unwrap()
@@ -166,7 +101,11 @@ fn eicar_malicious_clean_clean_unknown_not_found_one_query_each() {
     vt.request(&e);
     assert!(vt.poll().is_empty());
     assert_eq!(
-        (srv.asked(&e), srv.asked(&h(1)), srv.asked(&h(2))),
+        (
+            srv.asked(&hex(&e)),
+            srv.asked(&hex(&h(1))),
+            srv.asked(&hex(&h(2)))
+        ),
         (1, 1, 1)
     );
     let s = vt.stats();
@@ -185,10 +124,13 @@ fn eicar_malicious_clean_clean_unknown_not_found_one_query_each() {
 
 #[test]
 fn quota_429_backs_off_then_succeeds() {
-    let srv = Server::start(serde_json::json!({
-        hex(&h(1)): {"kind": "quota", "times": 2, "then": {"kind": "malicious", "malicious": 3}},
-        hex(&h(2)): {"kind": "error500", "times": 1, "then": {"kind": "clean"}},
-    }));
+    let srv = VtServer::start(
+        serde_json::json!({
+            hex(&h(1)): {"kind": "quota", "times": 2, "then": {"kind": "malicious", "malicious": 3}},
+            hex(&h(2)): {"kind": "error500", "times": 1, "then": {"kind": "clean"}},
+        }),
+        KEY,
+    );
     let dir = tempfile::tempdir().unwrap();
     let mut vt = VirusTotal::new_with(&cfg(&srv.url(), &dir.path().join("c")), fast())
         .unwrap()
@@ -198,7 +140,7 @@ fn quota_429_backs_off_then_succeeds() {
     let got = wait_for(&mut vt, 2);
     assert_eq!(find(&got, &h(1)).status, VtStatus::Malicious);
     assert_eq!(find(&got, &h(2)).status, VtStatus::Clean);
-    assert_eq!((srv.asked(&h(1)), srv.asked(&h(2))), (3, 2));
+    assert_eq!((srv.asked(&hex(&h(1))), srv.asked(&hex(&h(2)))), (3, 2));
     let s = vt.stats();
     assert_eq!(
         (s.http_429, s.http_5xx, s.retries, s.requests_sent),
@@ -208,11 +150,14 @@ fn quota_429_backs_off_then_succeeds() {
 
 #[test]
 fn server_error_500_and_malformed_give_error_after_bounded_retries() {
-    let srv = Server::start(serde_json::json!({
-        hex(&h(1)): {"kind": "error500"},
-        hex(&h(2)): {"kind": "malformed"},
-        hex(&h(3)): {"kind": "malformed", "times": 1, "then": {"kind": "clean"}},
-    }));
+    let srv = VtServer::start(
+        serde_json::json!({
+            hex(&h(1)): {"kind": "error500"},
+            hex(&h(2)): {"kind": "malformed"},
+            hex(&h(3)): {"kind": "malformed", "times": 1, "then": {"kind": "clean"}},
+        }),
+        KEY,
+    );
     let dir = tempfile::tempdir().unwrap();
     let t = VtTuning {
         max_retries: 2,
@@ -230,7 +175,11 @@ fn server_error_500_and_malformed_give_error_after_bounded_retries() {
     assert_eq!(find(&got, &h(3)).status, VtStatus::Clean);
     // 1 try + 2 retries.
     assert_eq!(
-        (srv.asked(&h(1)), srv.asked(&h(2)), srv.asked(&h(3))),
+        (
+            srv.asked(&hex(&h(1))),
+            srv.asked(&hex(&h(2))),
+            srv.asked(&hex(&h(3)))
+        ),
         (3, 3, 2)
     );
     let s = vt.stats();
@@ -239,14 +188,17 @@ fn server_error_500_and_malformed_give_error_after_bounded_retries() {
     vt.request(&h(1));
     assert!(vt.cached(&h(1)).is_none());
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(srv.asked(&h(1)), 3);
+    assert_eq!(srv.asked(&hex(&h(1))), 3);
 }
 
 #[test]
 fn slow_server_times_out_and_gives_error() {
-    let srv = Server::start(serde_json::json!({
-        hex(&h(1)): {"kind": "slow", "sleep": 3, "answer": {"kind": "malicious", "malicious": 9}},
-    }));
+    let srv = VtServer::start(
+        serde_json::json!({
+            hex(&h(1)): {"kind": "slow", "sleep": 3, "answer": {"kind": "malicious", "malicious": 9}},
+        }),
+        KEY,
+    );
     let dir = tempfile::tempdir().unwrap();
     let mut c = cfg(&srv.url(), &dir.path().join("c"));
     c.timeout = 300_000_000;
@@ -264,7 +216,7 @@ fn slow_server_times_out_and_gives_error() {
 
 #[test]
 fn rejected_key_stops_querying_and_never_leaks() {
-    let srv = Server::start(serde_json::json!({}));
+    let srv = VtServer::start(serde_json::json!({}), KEY);
     let dir = tempfile::tempdir().unwrap();
     let mut c = cfg(&srv.url(), &dir.path().join("c"));
     c.api_key = Secret::new("wrong-key-s3cr3t");
@@ -311,7 +263,7 @@ fn bad_key_value_and_empty_key() {
 
 #[test]
 fn quota_is_never_exceeded_and_rest_stays_queued() {
-    let srv = Server::start(serde_json::json!({}));
+    let srv = VtServer::start(serde_json::json!({}), KEY);
     let dir = tempfile::tempdir().unwrap();
     let mut c = cfg(&srv.url(), &dir.path().join("c"));
     c.requests_per_minute = 2;
@@ -337,7 +289,7 @@ fn quota_is_never_exceeded_and_rest_stays_queued() {
 
 #[test]
 fn queue_overflow_drops_oldest_counted() {
-    let srv = Server::start(serde_json::json!({}));
+    let srv = VtServer::start(serde_json::json!({}), KEY);
     let dir = tempfile::tempdir().unwrap();
     let mut c = cfg(&srv.url(), &dir.path().join("c"));
     c.requests_per_day = 0; // nothing may be sent: the queue only fills
@@ -358,9 +310,12 @@ fn queue_overflow_drops_oldest_counted() {
 
 #[test]
 fn newest_request_is_asked_first() {
-    let srv = Server::start(serde_json::json!({
-        hex(&h(1)): {"kind": "slow", "sleep": 0.7, "answer": {"kind": "clean"}},
-    }));
+    let srv = VtServer::start(
+        serde_json::json!({
+            hex(&h(1)): {"kind": "slow", "sleep": 0.7, "answer": {"kind": "clean"}},
+        }),
+        KEY,
+    );
     let dir = tempfile::tempdir().unwrap();
     let mut vt = VirusTotal::new_with(&cfg(&srv.url(), &dir.path().join("c")), fast())
         .unwrap()
@@ -378,9 +333,12 @@ fn newest_request_is_asked_first() {
 
 #[test]
 fn drain_gives_up_on_a_request_still_in_flight() {
-    let srv = Server::start(serde_json::json!({
-        hex(&h(1)): {"kind": "slow", "sleep": 3, "answer": {"kind": "clean"}},
-    }));
+    let srv = VtServer::start(
+        serde_json::json!({
+            hex(&h(1)): {"kind": "slow", "sleep": 3, "answer": {"kind": "clean"}},
+        }),
+        KEY,
+    );
     let dir = tempfile::tempdir().unwrap();
     let mut c = cfg(&srv.url(), &dir.path().join("c"));
     c.timeout = 10_000_000_000;
@@ -393,7 +351,10 @@ fn drain_gives_up_on_a_request_still_in_flight() {
 
 #[test]
 fn drain_finishes_the_queue() {
-    let srv = Server::start(serde_json::json!({ EICAR: {"kind": "malicious", "malicious": 50} }));
+    let srv = VtServer::start(
+        serde_json::json!({ EICAR: {"kind": "malicious", "malicious": 50} }),
+        KEY,
+    );
     let dir = tempfile::tempdir().unwrap();
     let mut vt = VirusTotal::new_with(&cfg(&srv.url(), &dir.path().join("c")), fast())
         .unwrap()
@@ -410,10 +371,13 @@ fn drain_finishes_the_queue() {
 
 #[test]
 fn second_instance_with_same_cache_sends_nothing_for_known_hashes() {
-    let srv = Server::start(serde_json::json!({
-        EICAR: {"kind": "malicious", "malicious": 50},
-        hex(&h(1)): {"kind": "clean"},
-    }));
+    let srv = VtServer::start(
+        serde_json::json!({
+            EICAR: {"kind": "malicious", "malicious": 50},
+            hex(&h(1)): {"kind": "clean"},
+        }),
+        KEY,
+    );
     let dir = tempfile::tempdir().unwrap();
     // A directory as `virustotal.cache`: verdicts.jsonl inside it.
     let cache = dir.path().join("vt-cache");
@@ -452,12 +416,12 @@ fn second_instance_with_same_cache_sends_nothing_for_known_hashes() {
     vt.request(&eicar());
     vt.request(&h(1));
     assert_eq!(vt.drain(Duration::from_secs(10)).len(), 1);
-    assert_eq!((srv.asked(&eicar()), srv.asked(&h(1))), (1, 2));
+    assert_eq!((srv.asked(&hex(&eicar())), srv.asked(&hex(&h(1)))), (1, 2));
 }
 
 #[test]
 fn unwritable_cache_is_counted_not_fatal() {
-    let srv = Server::start(serde_json::json!({}));
+    let srv = VtServer::start(serde_json::json!({}), KEY);
     let dir = tempfile::tempdir().unwrap();
     let blocker = dir.path().join("file");
     std::fs::write(&blocker, "x").unwrap();

@@ -1,33 +1,14 @@
 #![no_main]
-//! Fuzzes the pop3 parser: the input is a script of records (direction bit + length byte +
-//! bytes), delivered with occasional gaps, then the connection ends.
-use fmon::files::{FileSink, FileSinkConfig};
+//! Fuzzes the pop3 parser with a script of records (see script.rs): random-size chunks in both
+//! directions, gaps, FIN and RST, then the end of the connection.
 use fmon::proto::pop3::Pop3Parser;
-use fmon::proto::{AppParser, Dir, ProtoConfig, ProtoStats, StreamCtx, StreamEnd};
+use fmon::proto::ProtoConfig;
 use libfuzzer_sys::fuzz_target;
 
+#[path = "script.rs"]
+mod script;
+
 fuzz_target!(|data: &[u8]| {
-    let cfg = ProtoConfig::default();
-    let mut p = Pop3Parser::new(&cfg);
-    let mut sink = FileSink::new(FileSinkConfig::default());
-    let mut stats = ProtoStats::default();
-    let mut cx = StreamCtx {
-        flow_id: 1,
-        client: "10.0.0.1:1000".parse().unwrap(),
-        server: "10.0.0.2:25".parse().unwrap(),
-        ts: 0,
-        files: &mut sink,
-        stats: &mut stats,
-    };
-    let mut rest = data;
-    while let [hdr, len, tail @ ..] = rest {
-        let dir = if hdr & 1 == 0 { Dir::ToServer } else { Dir::ToClient };
-        let n = (*len as usize).min(tail.len());
-        if hdr & 0x80 != 0 {
-            p.gap(&mut cx, dir, *len as u64);
-        }
-        p.data(&mut cx, dir, &tail[..n]);
-        rest = &tail[n..];
-    }
-    p.finish(&mut cx, StreamEnd::Fin);
+    let cfg = ProtoConfig { max_decoded: 1 << 20, ..ProtoConfig::default() };
+    script::play(&mut Pop3Parser::new(&cfg), 110, data);
 });

@@ -2,7 +2,7 @@
 //! an expected-files manifest (`<name>.expected.json`), plus the large benchmark captures.
 //!
 //! `fmon-pcapgen all --out pcaps/` | `bench --out FILE --size 1G` | `bench-nofile --out FILE
-//! --size 200M`. Fixed seeds, fixed packet times (from 2026-12-01T10:00:00Z), no wall time.
+//! --size 200M` | `bigmail --out DIR --size 20M`. Fixed seeds, fixed packet times (from 2026-12-01T10:00:00Z), no wall time.
 
 #[path = "pcapgen/bench.rs"]
 mod bench;
@@ -67,7 +67,7 @@ fn parse_size(s: &str) -> Option<u64> {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: fmon-pcapgen all --out DIR\n       fmon-pcapgen list\n       fmon-pcapgen bench --out FILE [--size 1G]\n       fmon-pcapgen bench-nofile --out FILE [--size 200M]"
+        "usage: fmon-pcapgen all --out DIR\n       fmon-pcapgen list\n       fmon-pcapgen bench --out FILE [--size 1G]\n       fmon-pcapgen bench-nofile --out FILE [--size 200M]\n       fmon-pcapgen bigmail --out DIR [--size 20M]"
     );
     ExitCode::from(2)
 }
@@ -99,6 +99,10 @@ fn main() -> ExitCode {
         ("bench", Some(f)) => bench::write(std::path::Path::new(&f), size.unwrap_or(1 << 30), true),
         ("bench-nofile", Some(f)) => {
             bench::write(std::path::Path::new(&f), size.unwrap_or(200 << 20), false)
+        }
+        ("bigmail", Some(dir)) => {
+            let attachment = size.unwrap_or(20 << 20) as usize;
+            scenarios::write_one(std::path::Path::new(&dir), &scenarios::bigmail(attachment))
         }
         _ => return usage(),
     };

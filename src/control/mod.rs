@@ -293,6 +293,8 @@ impl Control {
         self.correlate_file(&ev, r);
         if pending {
             self.add_pending(ev, logged);
+        } else if r < rank::MALICIOUS {
+            self.discard_parked(&ev.sha256);
         }
     }
 
@@ -345,6 +347,9 @@ impl Control {
                 self.stats.fileinfo_updates += 1;
             }
             self.correlate_file(&p.ev, r);
+            if r < rank::MALICIOUS {
+                self.discard_parked(&p.ev.sha256);
+            }
         }
     }
 
@@ -409,6 +414,20 @@ impl Control {
                 self.stats.store_promote_errors += 1;
                 false
             }
+        }
+    }
+
+    /// `files.store.which: malicious`: a file whose verdict is in and below rank 100 leaves the
+    /// store's pending area (a file still waiting for VirusTotal at exit stays parked).
+    fn discard_parked(&mut self, sha256: &[u8; 32]) {
+        let st = &self.cfg.files.store;
+        if !st.enabled || st.which != StoreWhich::Malicious {
+            return;
+        }
+        match crate::files::store::discard_pending(&st.dir, sha256) {
+            Ok(true) => self.stats.store_discarded += 1,
+            Ok(false) => {}
+            Err(_) => self.stats.store_discard_errors += 1,
         }
     }
 

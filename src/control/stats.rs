@@ -23,6 +23,9 @@ pub struct QueueCounters {
     pub worker: usize,
     pub enqueued: u64,
     pub dropped: u64,
+    /// Milliseconds the worker spent processing packets: its bytes over this time are its
+    /// per-core rate (scripts/bench.sh).
+    pub busy_ms: u64,
 }
 
 /// What the lcore runtime knows that the engines do not.
@@ -50,6 +53,8 @@ counters! {
         vt_pending_at_exit,
         store_promoted,
         store_promote_errors,
+        store_discarded,
+        store_discard_errors,
         eve_lines,
         eve_write_errors,
         backpressure_waits,

@@ -103,23 +103,29 @@ fn fileinfo_line_has_the_contract_fields() {
     assert_eq!(l[1]["stats"]["control"]["fileinfo_written"], 1);
 }
 
+/// One worker sends a dangerous file (pdf) and a harmless one (html).
+fn run_pdf_then_html(c: &Config) {
+    let a = ev(10, 1, FileType::Pdf, Category::Document, "a.pdf");
+    let mut b = ev(11, 1, FileType::Html, Category::Other, "index.html");
+    b.seq = 1;
+    let events = vec![a, b];
+    run(
+        c,
+        1,
+        vec![ToControl::Files {
+            worker: 0,
+            events,
+            watermark: 11,
+        }],
+    );
+}
+
 #[test]
 fn files_log_policy() {
     for (log, want) in [("dangerous", 1), ("all", 2), ("none", 0)] {
         let d = tempfile::tempdir().unwrap();
         let c = cfg(d.path(), log);
-        let a = ev(10, 1, FileType::Pdf, Category::Document, "a.pdf");
-        let mut b = ev(11, 1, FileType::Html, Category::Other, "index.html");
-        b.seq = 1;
-        run(
-            &c,
-            1,
-            vec![ToControl::Files {
-                worker: 0,
-                events: vec![a, b],
-                watermark: 11,
-            }],
-        );
+        run_pdf_then_html(&c);
         let n = lines(d.path())
             .iter()
             .filter(|l| l["event_type"] == "fileinfo")
@@ -141,18 +147,7 @@ fn disabled_virustotal_only_on_files_lookup_selects() {
             d.path().display()
         ))
         .unwrap();
-        let a = ev(10, 1, FileType::Pdf, Category::Document, "a.pdf");
-        let mut b = ev(11, 1, FileType::Html, Category::Other, "index.html");
-        b.seq = 1;
-        run(
-            &c,
-            1,
-            vec![ToControl::Files {
-                worker: 0,
-                events: vec![a, b],
-                watermark: 11,
-            }],
-        );
+        run_pdf_then_html(&c);
         let l = lines(d.path());
         let status = |i: usize| l[i].get("virustotal").map(|v| v["status"].clone());
         assert_eq!(status(0), pdf.map(Into::into), "lookup {lookup}: {}", l[0]);

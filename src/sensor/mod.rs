@@ -26,6 +26,8 @@ use std::time::Duration;
 pub struct DispatchCounters {
     pub enqueued: AtomicU64,
     pub dropped: AtomicU64,
+    /// Nanoseconds the worker spent processing packets (not polling an empty queue).
+    pub busy_ns: AtomicU64,
 }
 
 /// State every lcore of the sensor shares. Only queues and atomics: no locks.
@@ -211,6 +213,7 @@ pub fn run(cfg: Config, eal_args: &[String]) -> Result<(), String> {
                 worker: w,
                 enqueued: d.enqueued.load(Ordering::Relaxed),
                 dropped: d.dropped.load(Ordering::Relaxed),
+                busy_ms: d.busy_ns.load(Ordering::Relaxed) / 1_000_000,
             })
             .collect(),
         backpressure_waits: sh.backpressure_waits.load(Ordering::Relaxed),

@@ -69,6 +69,7 @@ pub fn run(mut rx: RxLcore) -> i32 {
             }
             st.quiet_since = None;
             let mut last_ts = 0u64;
+            let t0 = rx.worker.is_some().then(Instant::now);
             for m in pkts.drain(..) {
                 last_ts = last_ts.max(super::worker::packet_time(&sh, m.port() as usize, &m));
                 if let Some(w) = rx.worker.as_mut() {
@@ -103,6 +104,9 @@ pub fn run(mut rx: RxLcore) -> i32 {
                         }
                     }
                 }
+            }
+            if let (Some(t0), Some(w)) = (t0, rx.worker.as_mut()) {
+                w.add_busy(t0.elapsed());
             }
             if last_ts > 0 {
                 sh.rx_watermark[rx.index].fetch_max(last_ts, Ordering::Release);

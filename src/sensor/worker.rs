@@ -23,6 +23,7 @@ pub struct Worker {
     last_stats: Instant,
     since_publish: u32,
     idle_calls: u32,
+    busy_ns: u64,
 }
 
 impl Worker {
@@ -37,6 +38,7 @@ impl Worker {
             last_stats: Instant::now(),
             since_publish: 0,
             idle_calls: 0,
+            busy_ns: 0,
         }
     }
 
@@ -60,6 +62,18 @@ impl Worker {
         }
     }
 
+    /// Time spent processing a batch of packets (`stats.dispatch.worker_N.busy_ms`).
+    #[inline]
+    pub fn add_busy(&mut self, d: Duration) {
+        self.busy_ns += d.as_nanos() as u64;
+    }
+
+    fn store_busy(&self) {
+        if let Some(d) = self.shared.dispatch.get(self.id) {
+            d.busy_ns.store(self.busy_ns, Ordering::Relaxed);
+        }
+    }
+
     /// Sends finished files and the watermark; counters at most once a second (or when
     /// `force`).
     pub fn publish(&mut self, force: bool) {
@@ -77,6 +91,7 @@ impl Worker {
         }
         if force || self.last_stats.elapsed() >= STATS_EVERY {
             self.last_stats = Instant::now();
+            self.store_busy();
             let stats = Box::new(self.engine.stats());
             self.send(ToControl::Stats {
                 worker: self.id,
@@ -109,7 +124,10 @@ impl Worker {
 
     /// Ends every flow, sends the last events and counters, and says it is done.
     pub fn finish(mut self) {
+        let t0 = Instant::now();
         self.engine.flush();
+        self.add_busy(t0.elapsed());
+        self.store_busy();
         self.engine.take_events(&mut self.events);
         let events = std::mem::take(&mut self.events);
         let wm = self.engine.now();
@@ -163,15 +181,17 @@ pub fn run(mut w: Worker) -> i32 {
     let my = &q.queues[w.id];
     let mut idle_polls = 0u32;
     loop {
-        let mut n = 0;
-        while let Some(m) = my.pop() {
-            w.handle(m);
-            n += 1;
-            if n == 64 {
-                break;
+        if !my.is_empty() {
+            let t0 = Instant::now();
+            let mut n = 0;
+            while let Some(m) = my.pop() {
+                w.handle(m);
+                n += 1;
+                if n == 64 {
+                    break;
+                }
             }
-        }
-        if n > 0 {
+            w.add_busy(t0.elapsed());
             idle_polls = 0;
             continue;
         }

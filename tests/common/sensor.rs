@@ -1,13 +1,13 @@
 //! Shared by the end-to-end tests of the control side (tests/e2e_virustotal.rs, tests/e2e_ids.rs):
 //! runs the real binary on committed captures with DPDK's pcap PMD and a sensor.yaml the test
-//! writes, and the local VirusTotal stand-in (tests/vt_server.py). Included with
+//! writes. Included with
 //! `#[path = "common/sensor.rs"] mod sensor;` next to `mod common;`.
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -134,70 +134,6 @@ pub fn of_type<'a>(evs: &'a [serde_json::Value], t: &str) -> Vec<&'a serde_json:
     evs.iter()
         .filter(|v| v["event_type"].as_str() == Some(t))
         .collect()
-}
-
-/// tests/vt_server.py, killed (by its own handle) when dropped.
-pub struct VtServer {
-    child: Child,
-    pub port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl VtServer {
-    /// `table`: sha256 -> behaviour (see vt_server.py); `key`: the key it accepts.
-    pub fn start(table: serde_json::Value, key: &str) -> VtServer {
-        let dir = tempfile::tempdir().unwrap();
-        let t = dir.path().join("table.json");
-        std::fs::write(&t, table.to_string()).unwrap();
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vt_server.py");
-        let mut child = Command::new("python3")
-            .arg(script)
-            .arg(&t)
-            .arg("--key")
-            .arg(key)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line
-            .trim()
-            .strip_prefix("PORT ")
-            .expect("PORT line")
-            .parse()
-            .unwrap();
-        VtServer {
-            child,
-            port,
-            _dir: dir,
-        }
-    }
-
-    pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// GET /_stats
-    pub fn stats(&self) -> serde_json::Value {
-        let c = reqwest::blocking::Client::builder()
-            .no_proxy()
-            .build()
-            .unwrap();
-        c.get(format!("{}/_stats", self.url()))
-            .send()
-            .unwrap()
-            .json()
-            .unwrap()
-    }
-}
-
-impl Drop for VtServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// A local TCP port with nothing listening on it (bound, then released).

@@ -2115,6 +2115,98 @@ fn ids_captures(v: &mut Vec<Capture>) {
     v.push(cap);
 }
 
+/// The flat-memory check of issue 3 (not committed: `scripts/bench-mail.sh` writes it): one
+/// SMTP DATA, one POP3 RETR and one IMAP FETCH BODY[], each a mail with a text part and an
+/// `attachment`-byte executable in base64 (20 MiB gives a ~27 MB mail).
+pub fn bigmail(attachment: usize) -> Capture {
+    let mut r = Rng::new(0xb16);
+    let text = mail_text(&mut r);
+    let exe = payload::make(Kind::Exe, attachment, &mut r);
+    let mut cap = Capture::new(
+        "bigmail",
+        &format!("SMTP, POP3 and IMAP each carrying a mail with a {attachment}-byte base64 exe"),
+    );
+    let mail = |id: &str| {
+        mime_message(
+            &headers(
+                "Alice <alice@example.com>",
+                "Bob <bob@example.org>",
+                "Big",
+                id,
+            ),
+            "=_big_fmon",
+            vec![
+                text_part(text.clone()),
+                attach(
+                    Kind::Exe,
+                    "big.exe",
+                    "application/octet-stream",
+                    exe.clone(),
+                ),
+            ],
+        )
+    };
+    let add = |cap: &mut Capture, conn: Conn, files: Vec<FileOut>, app, sender| {
+        let (src, dst) = if sender == C2S {
+            (conn.cli, conn.srv)
+        } else {
+            (conn.srv, conn.cli)
+        };
+        for (data, kind, name) in files {
+            cap.files.push(exp(app, data, kind, &name, src, dst));
+        }
+        cap.conns.push(conn);
+    };
+    let (m, files, _) = mail("big1@example.com");
+    let mut c = Conn::new(
+        sa("10.0.0.60:40025"),
+        sa("198.51.100.60:25"),
+        seed_of("big-smtp"),
+    );
+    smtp_dialog(&mut c, &[m], false);
+    add(&mut cap, c, files, "smtp", C2S);
+    let (m, files, _) = mail("big2@example.com");
+    let mut c = Conn::new(
+        sa("10.0.0.61:40110"),
+        sa("198.51.100.61:110"),
+        seed_of("big-pop3"),
+    );
+    c.send(S2C, b"+OK POP3 server ready\r\n");
+    c.send(C2S, b"RETR 1\r\n");
+    let mut d = format!("+OK {} octets\r\n", m.len()).into_bytes();
+    d.extend(dot_stuff(&m));
+    d.extend_from_slice(b".\r\n");
+    c.send(S2C, &d);
+    c.send(C2S, b"QUIT\r\n");
+    c.send(S2C, b"+OK bye\r\n");
+    c.close(C2S);
+    add(&mut cap, c, files, "pop3", S2C);
+    let (m, files, _) = mail("big3@example.com");
+    let mut c = Conn::new(
+        sa("10.0.0.62:40143"),
+        sa("198.51.100.62:143"),
+        seed_of("big-imap"),
+    );
+    c.send(S2C, b"* OK IMAP4rev1 ready\r\n");
+    c.send(C2S, b"a1 SELECT INBOX\r\n");
+    c.send(S2C, b"* 1 EXISTS\r\na1 OK SELECT completed\r\n");
+    c.send(C2S, b"a2 FETCH 1 BODY[]\r\n");
+    let mut d = format!("* 1 FETCH (BODY[] {{{}}}\r\n", m.len()).into_bytes();
+    d.extend_from_slice(&m);
+    d.extend_from_slice(b")\r\na2 OK FETCH completed\r\n");
+    c.send(S2C, &d);
+    c.send(C2S, b"a3 LOGOUT\r\n");
+    c.send(S2C, b"* BYE\r\na3 OK LOGOUT completed\r\n");
+    c.close(C2S);
+    add(&mut cap, c, files, "imap", S2C);
+    cap
+}
+
+/// Writes one capture and its manifest into `dir`.
+pub fn write_one(dir: &Path, c: &Capture) -> io::Result<()> {
+    write_capture(dir, c)
+}
+
 /// Every committed capture, in a fixed order.
 pub fn all() -> Vec<Capture> {
     let mut v = Vec::new();

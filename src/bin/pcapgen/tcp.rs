@@ -134,7 +134,8 @@ impl Conn {
     /// Sends `data` from `dir`; returns the stream offset of its first byte.
     pub fn send(&mut self, dir: usize, data: &[u8]) -> u64 {
         let start = self.streams[dir].len() as u64;
-        self.streams[dir].extend_from_slice(data);
+        // The stream grows segment by segment, so an ACK acknowledges what was sent before it.
+        self.streams[dir].reserve(data.len());
         let mut pos = 0usize;
         let mut n = 0;
         while pos < data.len() {
@@ -147,6 +148,7 @@ impl Conn {
             let seq = self.isn[dir].wrapping_add(1).wrapping_add(off as u32);
             let ack = self.ack_for(dir);
             let last = pos + len == data.len();
+            self.streams[dir].extend_from_slice(&data[pos..pos + len]);
             self.segs.push(Seg {
                 dir,
                 flags: ACK | if last { PSH } else { 0 },
@@ -158,13 +160,7 @@ impl Conn {
             pos += len;
             n += 1;
             if n % 2 == 0 || last {
-                let o = 1 - dir;
-                let saved = self.streams[dir].len();
-                // ACK what has been sent so far (not the whole of `data`).
-                self.streams[dir].truncate(start as usize + pos);
-                self.push_ctl(o, ACK);
-                self.streams[dir].extend_from_slice(&data[pos..]);
-                debug_assert_eq!(saved, self.streams[dir].len());
+                self.push_ctl(1 - dir, ACK);
             }
         }
         start

@@ -10,6 +10,7 @@
 
 mod decode;
 mod headers;
+mod lenient;
 #[cfg(test)]
 mod tests;
 
@@ -40,6 +41,18 @@ counters! {
         /// Header blocks httparse rejected.
         invalid_requests,
         invalid_responses,
+        /// Response header blocks strict httparse refused but a browser reads: parsed by the
+        /// lenient fallback (bare CR line ends, control bytes, junk lines, odd status lines).
+        lenient_responses,
+        /// Lines of leniently parsed blocks that are not header fields (skipped).
+        lenient_skipped_lines,
+        /// Line ends that were a bare CR.
+        bare_cr_line_ends,
+        /// Status lines without a status code (read as 200, as browsers do).
+        status_assumed_200,
+        /// 304 responses to unconditional requests that carry a framed body (read, as
+        /// browsers do).
+        body_on_304,
         /// Times a direction started scanning for the next message.
         resyncs,
         /// Bytes skipped while resyncing.
@@ -129,6 +142,8 @@ struct Txn {
     url: String,
     host: String,
     ua: String,
+    /// The request was conditional (If-Modified-Since / If-None-Match): a 304 has no body.
+    conditional: bool,
 }
 
 enum Framing {
@@ -406,12 +421,13 @@ impl HttpParser {
                     }
                 }
                 cx.stats.http.requests += 1;
-                let f = Fields::of(req.headers);
+                let f = Fields::of(req.headers.iter().map(|h| (h.name.as_bytes(), h.value)));
                 let txn = Txn {
                     method: bounded(req.method.unwrap_or(""), 32),
                     url: bounded(req.path.unwrap_or(""), MAX_URL),
                     host: bounded(&f.host, MAX_FIELD),
                     ua: bounded(&f.ua, MAX_FIELD),
+                    conditional: f.conditional,
                 };
                 if self.pending.len() >= self.max_pending {
                     self.pending.pop_front();
@@ -441,22 +457,36 @@ impl HttpParser {
                 true
             }
             Dir::ToClient => {
+                // Strict httparse first (no copy); where it refuses, the lenient parse reads
+                // the block as a browser would (a strict parse that skipped invalid fields
+                // would lose fields browsers use).
                 let mut resp = httparse::Response::new(&mut hdrs);
                 let ok = httparse::ParserConfig::default()
                     .allow_spaces_after_header_name_in_responses(true)
                     .allow_obsolete_multiline_headers_in_responses(true)
                     .allow_multiple_spaces_in_response_status_delimiters(true)
-                    .ignore_invalid_headers_in_responses(true)
                     .parse_response(&mut resp, block);
-                match ok {
-                    Ok(httparse::Status::Complete(_)) => {}
-                    _ => {
-                        cx.stats.http.invalid_responses += 1;
-                        return false;
-                    }
-                }
-                let code = resp.code.unwrap_or(0);
-                let f = Fields::of(resp.headers);
+                let (code, f) = match ok {
+                    Ok(httparse::Status::Complete(_)) => (
+                        resp.code.unwrap_or(0),
+                        Fields::of(resp.headers.iter().map(|h| (h.name.as_bytes(), h.value))),
+                    ),
+                    _ => match lenient::parse_response(block, MAX_HEADERS) {
+                        Some(head) => {
+                            let st = &mut cx.stats.http;
+                            st.lenient_responses += 1;
+                            st.lenient_skipped_lines += head.skipped;
+                            st.bare_cr_line_ends += head.bare_cr;
+                            st.status_assumed_200 += u64::from(head.assumed_status);
+                            let f = Fields::of(head.headers.iter().map(|(n, v)| (*n, &v[..])));
+                            (head.code, f)
+                        }
+                        None => {
+                            cx.stats.http.invalid_responses += 1;
+                            return false;
+                        }
+                    },
+                };
                 if (100..200).contains(&code) && code != 101 {
                     cx.stats.http.interim_responses += 1;
                     return true;
@@ -468,6 +498,8 @@ impl HttpParser {
                         cx.stats.http.responses_without_request += 1;
                         Txn {
                             method: "GET".into(),
+                            // Unknown: a 304 then has no body, as the RFC says.
+                            conditional: true,
                             ..Txn::default()
                         }
                     }
@@ -478,8 +510,17 @@ impl HttpParser {
                     self.tunnel(cx);
                     return true;
                 }
-                if txn.method.eq_ignore_ascii_case("HEAD") || code == 204 || code == 304 {
+                if txn.method.eq_ignore_ascii_case("HEAD") || code == 204 {
                     return true;
+                }
+                if code == 304 {
+                    // A 304 answers a conditional request and has no body. To a request that
+                    // was not conditional it is bogus; browsers then read the body its
+                    // headers frame (never an until-close one).
+                    if txn.conditional || !(f.chunked || f.content_length.is_some()) {
+                        return true;
+                    }
+                    cx.stats.http.body_on_304 += 1;
                 }
                 let Some(framing) = self.framing(cx, &f, true) else {
                     return true;
@@ -992,16 +1033,17 @@ struct Fields {
     content_range: Option<String>,
     host: String,
     ua: String,
+    /// If-Modified-Since or If-None-Match present.
+    conditional: bool,
 }
 
 impl Fields {
-    fn of(hs: &[httparse::Header]) -> Fields {
+    /// The fields used from `(name, value)` pairs.
+    fn of<'h>(hs: impl Iterator<Item = (&'h [u8], &'h [u8])>) -> Fields {
         let mut f = Fields::default();
-        for h in hs {
-            let n = h.name;
-            let v = h.value;
+        for (n, v) in hs {
             let text = || String::from_utf8_lossy(trim_ws(v)).into_owned();
-            if n.eq_ignore_ascii_case("content-length") {
+            if n.eq_ignore_ascii_case(b"content-length") {
                 let parsed = std::str::from_utf8(v).ok().and_then(|s| {
                     // "12, 12" (repeated by a proxy) is one length.
                     let mut it = s.split(',').map(|p| p.trim().parse::<u64>());
@@ -1013,30 +1055,33 @@ impl Fields {
                     (Some(l), Some(o)) if l == o => {}
                     _ => f.bad_length = true,
                 }
-            } else if n.eq_ignore_ascii_case("transfer-encoding") {
-                let t = text();
-                if t.rsplit(',')
-                    .next()
-                    .is_some_and(|last| last.trim().eq_ignore_ascii_case("chunked"))
-                {
+            } else if n.eq_ignore_ascii_case(b"transfer-encoding") {
+                // The last coding decides; control bytes around it (`chunked\x7f`) are
+                // ignored, as browsers do, but not inside it (`chu\0nked` is not chunked).
+                let last = v.rsplit(|b| *b == b',').next().unwrap_or_default();
+                if trim_ctl(last).eq_ignore_ascii_case(b"chunked") {
                     f.chunked = true;
                 }
-            } else if n.eq_ignore_ascii_case("content-encoding") {
+            } else if n.eq_ignore_ascii_case(b"content-encoding") {
                 if !f.encoding.is_empty() {
                     f.encoding.push(',');
                 }
                 f.encoding.push_str(&text());
-            } else if n.eq_ignore_ascii_case("content-type") {
+            } else if n.eq_ignore_ascii_case(b"content-type") {
                 f.content_type = text();
                 f.content_type_raw = Some(trim_ws(v).to_vec());
-            } else if n.eq_ignore_ascii_case("content-disposition") {
+            } else if n.eq_ignore_ascii_case(b"content-disposition") {
                 f.disposition = Some(text());
-            } else if n.eq_ignore_ascii_case("content-range") {
+            } else if n.eq_ignore_ascii_case(b"content-range") {
                 f.content_range = Some(text());
-            } else if n.eq_ignore_ascii_case("host") {
+            } else if n.eq_ignore_ascii_case(b"host") {
                 f.host = text();
-            } else if n.eq_ignore_ascii_case("user-agent") {
+            } else if n.eq_ignore_ascii_case(b"user-agent") {
                 f.ua = text();
+            } else if n.eq_ignore_ascii_case(b"if-modified-since")
+                || n.eq_ignore_ascii_case(b"if-none-match")
+            {
+                f.conditional = true;
             }
         }
         if f.bad_length {
@@ -1045,6 +1090,14 @@ impl Fields {
         }
         f
     }
+}
+
+/// `v` without whitespace and control bytes (NUL..SP, DEL) at either end.
+fn trim_ctl(v: &[u8]) -> &[u8] {
+    let ctl = |b: &u8| *b <= b' ' || *b == 0x7f;
+    let s = v.iter().position(|b| !ctl(b)).unwrap_or(v.len());
+    let e = v.iter().rposition(|b| !ctl(b)).map_or(s, |p| p + 1);
+    v.get(s..e).unwrap_or_default()
 }
 
 fn trim_ws(v: &[u8]) -> &[u8] {

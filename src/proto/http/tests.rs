@@ -566,3 +566,224 @@ fn dangerous_download_is_stored_by_hash() {
     assert_eq!(std::fs::read(stored).unwrap(), exe);
     assert!(!crate::files::store::stored_path(dir.path(), &ev[1].sha256).exists());
 }
+
+// Header evasions (HTTP Evader): each response is read the way browsers read it.
+
+const EICAR: &[u8] = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+const HDRS: &str = "Content-type: application/octet-stream\r\nContent-disposition: attachment; filename=\"eicar.txt\"\r\nConnection: close\r\n";
+
+fn chunked(body: &[u8], size: usize) -> Vec<u8> {
+    let mut v = Vec::new();
+    for piece in body.chunks(size) {
+        v.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+        v.extend_from_slice(piece);
+        v.extend_from_slice(b"\r\n");
+    }
+    v.extend_from_slice(b"0\r\n\r\n");
+    v
+}
+
+/// One exchange: GET, then `head` (status line and fields, without the blank line), the blank
+/// line and `body`, then the server closes.
+fn evasion(head: &[u8], body: &[u8]) -> (Vec<FileEvent>, ProtoStats) {
+    let mut r = head.to_vec();
+    r.extend_from_slice(b"\r\n");
+    r.extend_from_slice(body);
+    run(&[c(GET), s(&r), End(Dir::ToClient, StreamEnd::Fin)])
+}
+
+#[test]
+fn bare_cr_before_folded_content_encoding() {
+    // `Content-Encoding:\r gzip`: the bare CR ends the line, the next one folds into it.
+    let z = gz(EICAR);
+    let head = format!(
+        "HTTP/1.1 200 ok\r\nContent-length: {}\r\n{HDRS}Content-Encoding:\r gzip\r\n",
+        z.len()
+    );
+    let (ev, st) = evasion(head.as_bytes(), &z);
+    assert_eq!(ev.len(), 1);
+    check(&ev[0], EICAR, FileState::Closed);
+    assert_eq!(ev[0].meta.filename, "eicar.txt");
+    assert_eq!(st.http.lenient_responses, 1);
+    assert_eq!(st.http.bare_cr_line_ends, 1);
+    // A corrupt length check in the gzip trailer does not matter to the content.
+    let mut bad = z.clone();
+    let n = bad.len();
+    bad[n - 4] ^= 0xff;
+    let (ev, _) = evasion(head.as_bytes(), &bad);
+    check(&ev[0], EICAR, FileState::Closed);
+}
+
+#[test]
+fn nul_inside_transfer_encoding_is_not_chunked() {
+    // `chu\0nked` is no coding a browser knows: the body is read raw up to the close.
+    let body = chunked(EICAR, 4);
+    let head = format!(
+        "HTTP/1.1 200 ok\r\n{HDRS}Transfer-Encoding:chu\0nked\r\nYet-another-header: foo\r\n"
+    );
+    let (ev, st) = evasion(head.as_bytes(), &body);
+    assert_eq!(ev.len(), 1);
+    check(&ev[0], &body, FileState::Closed);
+    assert_eq!(body.len(), 158);
+    assert_eq!(st.http.lenient_responses, 1);
+}
+
+#[test]
+fn del_after_chunked_is_chunked() {
+    let head = format!(
+        "HTTP/1.1 200 ok\r\n{HDRS}Transfer-Encoding:chunked\x7f\r\nYet-another-header: foo\r\n"
+    );
+    let (ev, st) = evasion(head.as_bytes(), &chunked(EICAR, 4));
+    assert_eq!(ev.len(), 1);
+    check(&ev[0], EICAR, FileState::Closed);
+    assert_eq!(st.http.lenient_responses, 1);
+}
+
+#[test]
+fn nul_starting_a_header_line_is_skipped() {
+    let head =
+        format!("HTTP/1.1 200 ok\r\n{HDRS}\0Yet-another-header: foo\r\nContent-length: 68\r\n");
+    let mut body = EICAR.to_vec();
+    body.extend_from_slice(b"trailing junk after the length");
+    let (ev, _) = evasion(head.as_bytes(), &body);
+    assert_eq!(ev.len(), 1);
+    check(&ev[0], EICAR, FileState::Closed);
+    assert_eq!(ev[0].meta.filename, "eicar.txt");
+}
+
+#[test]
+fn odd_status_lines() {
+    let cl = "Yet-another-header: foo\r\nContent-length: 68\r\n";
+    for (status, assumed) in [
+        ("HTTP/1.00 200 ok", 0),
+        ("HTTP/1.1", 1),
+        ("HTTP/1.1 ", 1),
+        ("HTTP/1.1\0 200 ok", 0),
+    ] {
+        let head = format!("{status}\r\n{HDRS}{cl}");
+        let (ev, st) = evasion(head.as_bytes(), EICAR);
+        assert_eq!(ev.len(), 1, "{status:?}");
+        check(&ev[0], EICAR, FileState::Closed);
+        assert_eq!(ev[0].meta.http.as_ref().unwrap().status, Some(200));
+        assert_eq!(st.http.status_assumed_200, assumed, "{status:?}");
+        assert_eq!(st.http.lenient_responses, 1);
+    }
+    // Chunked after a NUL in the version.
+    let head = format!("HTTP/1.1\0 200 ok\r\n{HDRS}Transfer-Encoding: chunked\r\n");
+    let (ev, _) = evasion(head.as_bytes(), &chunked(EICAR, 4));
+    check(&ev[0], EICAR, FileState::Closed);
+}
+
+#[test]
+fn bare_cr_ends_a_status_line_without_code() {
+    let head =
+        format!("HTTP/1.1foobar\rTransfer-Encoding:chunked\r\n{HDRS}Yet-another-header: foo\r\n");
+    let (ev, st) = evasion(head.as_bytes(), &chunked(EICAR, 4));
+    assert_eq!(ev.len(), 1);
+    check(&ev[0], EICAR, FileState::Closed);
+    assert_eq!(st.http.status_assumed_200, 1);
+    assert_eq!(st.http.bare_cr_line_ends, 1);
+}
+
+#[test]
+fn not_a_status_line_is_still_garbage() {
+    let (ev, st) = evasion(b"HTTP/x 200 OK\r\nContent-Length: 4\r\n", b"abcd");
+    assert!(ev.is_empty());
+    assert!(st.http.invalid_responses >= 1);
+    assert_eq!(st.http.lenient_responses, 0);
+}
+
+#[test]
+fn body_on_304_only_without_a_condition() {
+    let head =
+        format!("HTTP/1.1 304 ok\r\n{HDRS}Yet-another-header: foo\r\nContent-length: 68\r\n");
+    let (ev, st) = evasion(head.as_bytes(), EICAR);
+    assert_eq!(ev.len(), 1);
+    check(&ev[0], EICAR, FileState::Closed);
+    assert_eq!(ev[0].meta.http.as_ref().unwrap().status, Some(304));
+    assert_eq!(st.http.body_on_304, 1);
+    // Conditional request: the Content-Length describes the cached copy; the next response
+    // follows at once.
+    let cond = b"GET /x HTTP/1.1\r\nHost: h\r\nIf-None-Match: \"e\"\r\n\r\n";
+    let mut rs = b"HTTP/1.1 304 Not Modified\r\nContent-Length: 68\r\n\r\n".to_vec();
+    rs.extend_from_slice(&resp("", b"next"));
+    let (ev, st) = run(&[c(cond), c(GET), s(&rs)]);
+    assert_eq!(ev.len(), 1);
+    check(&ev[0], b"next", FileState::Closed);
+    assert_eq!(st.http.body_on_304, 0);
+    // No request seen: no body either.
+    let (ev, _) = run(&[s(&rs)]);
+    assert_eq!(ev.len(), 1);
+    check(&ev[0], b"next", FileState::Closed);
+}
+
+#[test]
+fn common_header_variants() {
+    let ch = chunked(EICAR, 5);
+    let cases: Vec<(&[u8], &[u8])> = vec![
+        // LF-only line ends.
+        (b"HTTP/1.1 200 OK\nContent-Length: 68\n", EICAR),
+        // No reason phrase.
+        (b"HTTP/1.1 200\r\nContent-Length: 68\r\n", EICAR),
+        // Space before the colon, padding around the value.
+        (b"HTTP/1.1 200 OK\r\nContent-Length :   68  \r\n", EICAR),
+        // Folded Transfer-Encoding, strict and after a bare CR.
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding:\r\n chunked\r\n",
+            &ch,
+        ),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding:\r\tchunked\r\n", &ch),
+        // Upper case, a coding list ending in chunked, a junk line between.
+        (
+            b"HTTP/1.1 200 OK\r\nTRANSFER-ENCODING: gzip-not, CHUNKED\r\n",
+            &ch,
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\njunk without colon\r\nTransfer-Encoding: chunked\r\n",
+            &ch,
+        ),
+        // The same length twice.
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Length: 68\r\nContent-Length: 68, 68\r\n",
+            EICAR,
+        ),
+    ];
+    for (head, body) in cases {
+        let mut last = body.to_vec();
+        last.extend_from_slice(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext");
+        let mut r = head.to_vec();
+        r.extend_from_slice(if head.contains(&b'\r') {
+            b"\r\n"
+        } else {
+            b"\n"
+        });
+        r.extend_from_slice(&last);
+        let (ev, _) = run(&[c(GET), c(GET), s(&r), End(Dir::ToClient, StreamEnd::Fin)]);
+        let what = String::from_utf8_lossy(head);
+        assert_eq!(ev.len(), 2, "{what}");
+        check(&ev[0], EICAR, FileState::Closed);
+        check(&ev[1], b"next", FileState::Closed);
+    }
+}
+
+/// Mutated evasive responses: no panic, files bounded, the parser keeps going.
+#[test]
+fn mutated_heads_do_not_panic() {
+    let base = format!("HTTP/1.1foobar\rTransfer-Encoding:chunked\x7f\r\n{HDRS}Content-Encoding:\r gzip\r\n\0X: y\r\n Content-Length: 68\r\n\r\n");
+    let mut x: u32 = 0x1234_5678;
+    for _ in 0..300 {
+        let mut r = base.clone().into_bytes();
+        for _ in 0..4 {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            let i = (x >> 8) as usize % r.len();
+            r[i] = [b'\r', b'\n', 0, b' ', b':', 0x7f, b'\t', (x >> 24) as u8][(x & 7) as usize];
+        }
+        r.extend_from_slice(&chunked(EICAR, 4));
+        let (ev, _) = run_cfg(
+            &[c(GET), s(&r), Finish(StreamEnd::Fin)],
+            3,
+            &ProtoConfig::default(),
+        );
+        assert!(ev.len() <= 2);
+    }
+}
