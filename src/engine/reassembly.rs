@@ -54,6 +54,9 @@ counters! {
         no_flow,
         /// Segments with data received after this direction's FIN.
         data_after_fin,
+        /// ACKs one past everything a direction sent, with no FIN seen: taken for the ACK of
+        /// a FIN the capture missed, not for a lost byte.
+        ack_of_unseen_fin,
     }
 }
 
@@ -351,7 +354,16 @@ impl Stream {
         if d <= 0 || d > MAX_WINDOW || a as u64 > self.high.saturating_add(MAX_ACK_AHEAD) {
             return;
         }
-        let a = a as u64;
+        let mut a = a as u64;
+        if self.fin_off.is_none() && a == self.high + 1 && self.next_off == self.high {
+            // Everything seen was delivered and the ACK covers one more sequence number: the
+            // FIN, lost to the capture (or mangled). It is not a lost data byte.
+            st.ack_of_unseen_fin += 1;
+            a = self.high;
+            if a <= self.next_off {
+                return;
+            }
+        }
         let prev = self.acked;
         self.acked = self.acked.max(a);
         // Captures reorder an ACK before the data it acknowledges, so one ACK past a hole is
@@ -536,5 +548,45 @@ mod tests {
         assert_eq!(gaps, vec![4, 2]);
         assert_eq!(*lim.used, 0);
         assert_eq!(s.offset(), 11);
+    }
+
+    #[test]
+    fn ack_of_a_missed_fin_is_not_a_lost_byte() {
+        let mut s = Stream::default();
+        let mut used = 0;
+        let mut st = TcpStats::default();
+        assert_eq!(run(&mut s, &[(100, b"abc")], &mut used, &mut st), b"abc");
+        let mut lim = Limits {
+            per_flow: 1 << 20,
+            memcap: 1 << 20,
+            used: &mut used,
+        };
+        let mut evs = Vec::new();
+        for _ in 0..2 {
+            s.peer_ack(104, &mut st, &mut lim, &mut |ev| {
+                evs.push(format!("{ev:?}"))
+            });
+        }
+        s.flush(&mut st, &mut lim, &mut |ev| evs.push(format!("{ev:?}")));
+        assert!(evs.is_empty(), "{evs:?}");
+        assert_eq!(st.ack_of_unseen_fin, 2);
+        assert_eq!(st.gaps, 0);
+        // three sequence numbers past: bytes were lost, a gap as before
+        s.peer_ack(106, &mut st, &mut lim, &mut |ev| {
+            evs.push(format!("{ev:?}"))
+        });
+        s.peer_ack(106, &mut st, &mut lim, &mut |ev| {
+            evs.push(format!("{ev:?}"))
+        });
+        assert_eq!(evs, vec!["Gap(3)".to_string()]);
+        // with a hole pending the rule does not apply: the hole is lost as before
+        let mut s = Stream::default();
+        let got = run(&mut s, &[(100, b"a"), (102, b"c")], lim.used, &mut st);
+        assert_eq!(got, b"a");
+        let mut got = Vec::new();
+        s.peer_ack(103, &mut st, &mut lim, &mut |ev| {
+            got.push(format!("{ev:?}"))
+        });
+        assert_eq!(got, vec!["Gap(1)".to_string(), "Data([99])".to_string()]);
     }
 }
