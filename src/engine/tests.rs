@@ -1246,3 +1246,43 @@ fn server_segments_before_synack_do_not_start_its_direction() {
     assert_eq!(bytes(&log, Dir::ToClient), RESP);
     assert_eq!(e.stats().tcp.before_synack, 0);
 }
+
+#[test]
+fn fragmented_gre_outer_packet_is_reassembled_then_opened() {
+    // The inner packet (client SYN then data) rides in GRE; the outer IPv4 packet carrying the
+    // data is fragmented on the way, out of order.
+    let data: Vec<u8> = [b"GET /gre HTTP/1.1\r\n".as_slice(), &[b'g'; 120]].concat();
+    let wrap = |inner: &[u8]| {
+        let g = [&[0x20u8, 0, 0x08, 0x00, 0, 0, 0, 9][..], inner].concat();
+        let b = PacketBuilder::ipv4([192, 0, 2, 1], [192, 0, 2, 2], 64);
+        let mut v = Vec::new();
+        b.write(&mut v, etherparse::IpNumber(47), &g).unwrap();
+        v
+    };
+    let (mut e, log) = engine();
+    e.process(
+        LinkType::RawIp,
+        &wrap(&raw4(C, 40000, S, 80, 1, SYN, b"")),
+        SEC,
+    );
+    let mut frags = fragment4(&wrap(&raw4(C, 40000, S, 80, 2, 0, &data)), 48);
+    assert!(frags.len() >= 3);
+    frags.reverse();
+    for f in &frags {
+        e.process(LinkType::RawIp, f, SEC);
+    }
+    assert_eq!(bytes(&log, Dir::ToServer), data);
+    let st = e.stats();
+    assert_eq!(st.defrag.reassembled, 1);
+    assert_eq!(st.decode.gre, 2);
+    assert_eq!(st.flows.created, 1);
+    // garbage inside a reassembled GRE packet is counted, not followed
+    let truncated = e.stats().decode.truncated;
+    for f in fragment4(&wrap(&[0x45u8; 30]), 8) {
+        e.process(LinkType::RawIp, &f, SEC);
+    }
+    let st = e.stats();
+    assert_eq!(st.defrag.reassembled, 2);
+    assert_eq!(st.decode.truncated, truncated + 1);
+    assert_eq!(st.flows.created, 1);
+}
