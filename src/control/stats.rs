@@ -24,8 +24,9 @@ pub struct QueueCounters {
     pub enqueued: u64,
     pub dropped: u64,
     /// Milliseconds the worker spent processing packets: its bytes over this time are its
-    /// per-core rate (scripts/bench.sh).
-    pub busy_ms: u64,
+    /// per-core rate. Live ports only: wall time would make pcap runs' events differ.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub busy_ms: Option<u64>,
 }
 
 /// What the lcore runtime knows that the engines do not.

@@ -213,7 +213,7 @@ pub fn run(cfg: Config, eal_args: &[String]) -> Result<(), String> {
                 worker: w,
                 enqueued: d.enqueued.load(Ordering::Relaxed),
                 dropped: d.dropped.load(Ordering::Relaxed),
-                busy_ms: d.busy_ns.load(Ordering::Relaxed) / 1_000_000,
+                busy_ms: (!all_offline).then(|| d.busy_ns.load(Ordering::Relaxed) / 1_000_000),
             })
             .collect(),
         backpressure_waits: sh.backpressure_waits.load(Ordering::Relaxed),
@@ -260,10 +260,16 @@ pub fn run(cfg: Config, eal_args: &[String]) -> Result<(), String> {
         .iter()
         .fold((0, 0), |(p, b), c| (p + c.packets, b + c.bytes));
     let dropped: u64 = final_stats.dispatch.iter().map(|q| q.dropped).sum();
+    let busy: Vec<String> = shared
+        .dispatch
+        .iter()
+        .map(|d| (d.busy_ns.load(Ordering::Relaxed) / 1_000_000).to_string())
+        .collect();
     eprintln!(
-        "fmon-dpdk: {pkts} packets, {bytes} bytes in {secs:.2} s ({:.2} Gbit/s, {:.2} Mpps), {dropped} dropped at dispatch",
+        "fmon-dpdk: {pkts} packets, {bytes} bytes in {secs:.2} s ({:.2} Gbit/s, {:.2} Mpps), {dropped} dropped at dispatch, workers busy [{}] ms",
         bytes as f64 * 8.0 / secs / 1e9,
-        pkts as f64 / secs / 1e6
+        pkts as f64 / secs / 1e6,
+        busy.join(", ")
     );
     for info in &infos {
         port::close(info.id);
