@@ -37,23 +37,45 @@ pub struct B64 {
     line: usize,
 }
 
-/// Appends `input` minus its CR / LF bytes to `scratch`. Wrapped base64 has lines of one fixed
-/// length, so after one line was measured, the next is taken whole when a CRLF sits where it
-/// should; otherwise memchr2 finds the line end. A guessed line that still holds a CR or LF is
-/// harmless: the bulk decode then fails and the tolerant slow path (which skips whitespace)
-/// decodes it, so the result never depends on the guess.
-fn strip_crlf(input: &[u8], line: &mut usize, scratch: &mut Vec<u8>) {
+/// Block size of the line copy in [`strip_crlf`].
+const BLK: usize = 32;
+
+/// Writes `input` minus its CR / LF bytes to `scratch` from index `w`, returning the new end.
+/// `scratch` must hold at least `w + input.len() + BLK` bytes: lines are copied in whole
+/// `BLK`-byte blocks (the bytes past a line's end are overwritten by the next line or ignored),
+/// which keeps the copy of a wrapped line to a few vector moves instead of a memmove call.
+///
+/// Wrapped base64 has lines of one fixed length, so after one line was measured, the next is
+/// taken whole when a CRLF sits where it should; otherwise memchr2 finds the line end. A
+/// guessed line that still holds a CR or LF is harmless: the bulk decode then fails and the
+/// tolerant slow path (which skips whitespace) decodes it, so the result never depends on the
+/// guess.
+fn strip_crlf(input: &[u8], line: &mut usize, scratch: &mut [u8], mut w: usize) -> usize {
     let mut rest = input;
     while !rest.is_empty() {
         let l = *line;
         if l > 0 && rest.get(l..l + 2) == Some(b"\r\n") {
-            scratch.extend_from_slice(&rest[..l]);
+            // Whole blocks while the input has them; `w` <= bytes consumed so far, so the
+            // destination always has `BLK` bytes of room past the line.
+            let mut k = 0;
+            while k < l {
+                match (rest.get(k..k + BLK), scratch.get_mut(w + k..w + k + BLK)) {
+                    (Some(s), Some(d)) => d.copy_from_slice(s),
+                    _ => break,
+                }
+                k += BLK;
+            }
+            if k < l {
+                if let Some(d) = scratch.get_mut(w + k..w + l) {
+                    d.copy_from_slice(&rest[k..l]);
+                }
+            }
+            w += l;
             rest = &rest[l + 2..];
             continue;
         }
-        match memchr2(b'\r', b'\n', rest) {
+        let (p, skip) = match memchr2(b'\r', b'\n', rest) {
             Some(p) => {
-                scratch.extend_from_slice(&rest[..p]);
                 // Skip the whole CRLF at once (the usual case).
                 let skip = if rest.get(p..p + 2) == Some(b"\r\n") {
                     2
@@ -63,14 +85,17 @@ fn strip_crlf(input: &[u8], line: &mut usize, scratch: &mut Vec<u8>) {
                 if p > 0 {
                     *line = p;
                 }
-                rest = &rest[p + skip..];
+                (p, skip)
             }
-            None => {
-                scratch.extend_from_slice(rest);
-                rest = &[];
-            }
+            None => (rest.len(), 0),
+        };
+        if let Some(d) = scratch.get_mut(w..w + p) {
+            d.copy_from_slice(&rest[..p]);
         }
+        w += p;
+        rest = &rest[p + skip..];
     }
+    w
 }
 
 impl B64 {
@@ -85,33 +110,34 @@ impl B64 {
             self.slow(input, out);
             return;
         }
-        scratch.clear();
-        scratch.extend_from_slice(&self.carry[..self.n]);
+        // Sized once per push (never shrunk): the strip writes by index, in whole blocks.
+        let need = self.n + input.len() + BLK;
+        if scratch.len() < need {
+            scratch.resize(need, 0);
+        }
+        let n = self.n;
+        scratch[..n].copy_from_slice(&self.carry[..n]);
         self.n = 0;
-        strip_crlf(input, &mut self.line, scratch);
-        let full = scratch.len() / 4 * 4;
+        let len = strip_crlf(input, &mut self.line, scratch, n);
+        let s = &scratch[..len];
+        let full = len / 4 * 4;
         let start = out.len();
-        if base64_simd::STANDARD
-            .decode_append(&scratch[..full], out)
-            .is_ok()
-        {
+        if base64_simd::STANDARD.decode_append(&s[..full], out).is_ok() {
             self.valid += full as u64;
-            if full > 0 && scratch[full - 1] == b'=' {
+            if full > 0 && s[full - 1] == b'=' {
                 self.ended = true;
-                self.after_end += (scratch.len() - full) as u64;
+                self.after_end += (len - full) as u64;
                 return;
             }
             // A tail after a successful bulk decode is at most 3 bytes; it may still hold
             // garbage, so run it through the slow path.
             let mut tail = [0u8; 4];
-            let t = scratch.len() - full;
-            tail[..t].copy_from_slice(&scratch[full..]);
+            let t = len - full;
+            tail[..t].copy_from_slice(&s[full..]);
             self.slow(&tail[..t], out);
         } else {
             out.truncate(start);
-            let s = std::mem::take(scratch);
-            self.slow(&s, out);
-            *scratch = s;
+            self.slow(s, out);
         }
     }
 
@@ -371,6 +397,40 @@ mod tests {
         }
         let bytes: Vec<&[u8]> = enc.chunks(1).collect();
         assert_eq!(b64_all(&bytes).0, b"Hello World!!!");
+    }
+
+    #[test]
+    fn base64_wrapped_lines_any_width_and_split() {
+        // Line widths below, at and above the copy block, changing mid-part, LF-only lines
+        // and a line whose guessed width holds a CRLF: all decode to the same bytes as one
+        // whole push, wherever the pushes are cut.
+        let raw: Vec<u8> = (0..3000u32).map(|i| (i * 37 % 256) as u8).collect();
+        let text = base64_simd::STANDARD.encode_to_string(&raw);
+        for widths in [
+            &[76usize][..],
+            &[4],
+            &[31, 32, 33],
+            &[64, 100, 8],
+            &[128, 76, 72],
+        ] {
+            let mut enc = Vec::new();
+            let mut rest = text.as_bytes();
+            let mut k = 0;
+            while !rest.is_empty() {
+                let w = widths[k % widths.len()].min(rest.len());
+                enc.extend_from_slice(&rest[..w]);
+                enc.extend_from_slice(if k % 7 == 3 { b"\n" } else { b"\r\n" });
+                rest = &rest[w..];
+                k += 1;
+            }
+            let (whole, st) = b64_all(&[&enc]);
+            assert_eq!(whole, raw, "widths {widths:?}");
+            assert_eq!(st.garbage, 0);
+            for step in [1usize, 3, 77, 1460] {
+                let pieces: Vec<&[u8]> = enc.chunks(step).collect();
+                assert_eq!(b64_all(&pieces).0, raw, "widths {widths:?} step {step}");
+            }
+        }
     }
 
     #[test]
