@@ -40,6 +40,39 @@ pub struct B64 {
 /// Block size of the line copy in [`strip_crlf`].
 const BLK: usize = 32;
 
+/// Copies `rest[..l]` to `scratch[w..]` in whole `BLK`-byte blocks while `rest` has them (the
+/// bytes written past `w + l` are overwritten later or ignored); callers keep `w` <= the bytes
+/// consumed so far, so the destination has the room.
+#[inline(always)]
+fn copy_line(rest: &[u8], l: usize, scratch: &mut [u8], w: usize) {
+    let mut k = 0;
+    while k < l {
+        match (rest.get(k..k + BLK), scratch.get_mut(w + k..w + k + BLK)) {
+            (Some(s), Some(d)) => d.copy_from_slice(s),
+            _ => break,
+        }
+        k += BLK;
+    }
+    if k < l {
+        if let (Some(d), Some(s)) = (scratch.get_mut(w + k..w + l), rest.get(k..l)) {
+            d.copy_from_slice(s);
+        }
+    }
+}
+
+/// Where [`B64::push_lines`] stopped, as indices into its input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinesEnd {
+    /// A line starting with '-' follows: its newline is `input[s..=p]` (CRLF or LF).
+    Dash { s: usize, p: usize },
+    /// The input ends with a newline starting at `s`.
+    Nl { s: usize },
+    /// The input ends with a CR.
+    Cr,
+    /// The input ends inside a line.
+    End,
+}
+
 /// Writes `input` minus its CR / LF bytes to `scratch` from index `w`, returning the new end.
 /// `scratch` must hold at least `w + input.len() + BLK` bytes: lines are copied in whole
 /// `BLK`-byte blocks (the bytes past a line's end are overwritten by the next line or ignored),
@@ -55,21 +88,7 @@ fn strip_crlf(input: &[u8], line: &mut usize, scratch: &mut [u8], mut w: usize) 
     while !rest.is_empty() {
         let l = *line;
         if l > 0 && rest.get(l..l + 2) == Some(b"\r\n") {
-            // Whole blocks while the input has them; `w` <= bytes consumed so far, so the
-            // destination always has `BLK` bytes of room past the line.
-            let mut k = 0;
-            while k < l {
-                match (rest.get(k..k + BLK), scratch.get_mut(w + k..w + k + BLK)) {
-                    (Some(s), Some(d)) => d.copy_from_slice(s),
-                    _ => break,
-                }
-                k += BLK;
-            }
-            if k < l {
-                if let Some(d) = scratch.get_mut(w + k..w + l) {
-                    d.copy_from_slice(&rest[k..l]);
-                }
-            }
+            copy_line(rest, l, scratch, w);
             w += l;
             rest = &rest[l + 2..];
             continue;
@@ -139,6 +158,108 @@ impl B64 {
             out.truncate(start);
             self.slow(s, out);
         }
+    }
+
+    /// The fast path of a base64 body inside a multipart: strips CR / LF, finds the first line
+    /// starting with '-' (a boundary candidate) and decodes, all in one walk over the lines.
+    /// Everything before the returned end is consumed, as if [`B64::push`] had been given it.
+    /// Returns None, with nothing changed, unless that stretch is clean base64 (alphabet only,
+    /// no padding): the caller then takes the general path. A clean result also proves that no
+    /// guessed line held a newline, so no '-' line start was missed.
+    pub fn push_lines(
+        &mut self,
+        input: &[u8],
+        scratch: &mut Vec<u8>,
+        out: &mut Vec<u8>,
+    ) -> Option<LinesEnd> {
+        if self.ended || self.pads > 0 {
+            return None;
+        }
+        let need = self.n + input.len() + BLK;
+        if scratch.len() < need {
+            scratch.resize(need, 0);
+        }
+        let n = self.n;
+        scratch[..n].copy_from_slice(&self.carry[..n]);
+        let mut w = n;
+        let mut line = self.line;
+        let mut off = 0usize;
+        let end = loop {
+            let rest = input.get(off..).unwrap_or(&[]);
+            if rest.is_empty() {
+                break LinesEnd::End;
+            }
+            let l = line;
+            if l > 0 && rest.get(l..l + 2) == Some(b"\r\n") {
+                copy_line(rest, l, scratch, w);
+                w += l;
+                match rest.get(l + 2) {
+                    Some(b'-') => {
+                        break LinesEnd::Dash {
+                            s: off + l,
+                            p: off + l + 1,
+                        }
+                    }
+                    None => break LinesEnd::Nl { s: off + l },
+                    _ => {}
+                }
+                off += l + 2;
+                continue;
+            }
+            let Some(p) = memchr2(b'\r', b'\n', rest) else {
+                copy_line(rest, rest.len(), scratch, w);
+                w += rest.len();
+                break LinesEnd::End;
+            };
+            copy_line(rest, p, scratch, w);
+            w += p;
+            let nl = if rest[p] == b'\r' {
+                match rest.get(p + 1) {
+                    None => break LinesEnd::Cr,
+                    Some(b'\n') => p + 1,
+                    Some(_) => {
+                        // A lone CR: stripped, the line goes on.
+                        off += p + 1;
+                        continue;
+                    }
+                }
+            } else {
+                p
+            };
+            if p > 0 {
+                line = p;
+            }
+            match rest.get(nl + 1) {
+                Some(b'-') => {
+                    break LinesEnd::Dash {
+                        s: off + p,
+                        p: off + nl,
+                    }
+                }
+                None => break LinesEnd::Nl { s: off + p },
+                _ => {}
+            }
+            off += nl + 1;
+        };
+        let s = scratch.get(..w)?;
+        let full = w / 4 * 4;
+        let tail = &s[full..];
+        if (full > 0 && s[full - 1] == b'=') || tail.iter().any(|&c| B64_TABLE[c as usize] >= 64) {
+            return None;
+        }
+        let start = out.len();
+        if base64_simd::STANDARD
+            .decode_append(&s[..full], out)
+            .is_err()
+        {
+            out.truncate(start);
+            return None;
+        }
+        self.valid += w as u64;
+        self.carry[..tail.len()].copy_from_slice(tail);
+        self.n = tail.len();
+        self.line = line;
+        Some(end)
     }
 
     /// Byte-at-a-time tolerant decode: skips garbage (counted), treats '=' as the end of a quad.
