@@ -35,6 +35,9 @@ pub struct B64 {
     pub after_end: u64,
     /// Line length seen last (a hint for the CRLF strip, never trusted for correctness).
     line: usize,
+    /// Bytes of the current line [`B64::push_lines`] took in earlier pushes (0 = unknown or
+    /// at a line start): another hint, so a push starting mid-line guesses where it ends.
+    col: usize,
 }
 
 /// Block size of the line copy in [`strip_crlf`].
@@ -124,6 +127,7 @@ impl B64 {
             self.after_end += input.len() as u64;
             return;
         }
+        self.col = 0;
         if self.pads > 0 {
             // Inside padding: the slow path carries that state.
             self.slow(input, out);
@@ -183,13 +187,17 @@ impl B64 {
         scratch[..n].copy_from_slice(&self.carry[..n]);
         let mut w = n;
         let mut line = self.line;
+        let col = std::mem::take(&mut self.col);
+        let mut new_col = 0;
         let mut off = 0usize;
         let end = loop {
             let rest = input.get(off..).unwrap_or(&[]);
             if rest.is_empty() {
                 break LinesEnd::End;
             }
-            let l = line;
+            // The first line of the push may have begun in an earlier one.
+            let done = if off == 0 { col } else { 0 };
+            let l = line.saturating_sub(done);
             if l > 0 && rest.get(l..l + 2) == Some(b"\r\n") {
                 copy_line(rest, l, scratch, w);
                 w += l;
@@ -209,6 +217,7 @@ impl B64 {
             let Some(p) = memchr2(b'\r', b'\n', rest) else {
                 copy_line(rest, rest.len(), scratch, w);
                 w += rest.len();
+                new_col = done + rest.len();
                 break LinesEnd::End;
             };
             copy_line(rest, p, scratch, w);
@@ -226,8 +235,8 @@ impl B64 {
             } else {
                 p
             };
-            if p > 0 {
-                line = p;
+            if done + p > 0 {
+                line = done + p;
             }
             match rest.get(nl + 1) {
                 Some(b'-') => {
@@ -259,6 +268,7 @@ impl B64 {
         self.carry[..tail.len()].copy_from_slice(tail);
         self.n = tail.len();
         self.line = line;
+        self.col = new_col;
         Some(end)
     }
 
