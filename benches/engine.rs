@@ -6,12 +6,51 @@
 //! (c) base64 decoding as MIME bodies are decoded (segment-sized pushes, wrapped lines);
 //! (d) a mail mix: SMTP DATA, POP3 RETR and IMAP FETCH sessions each carrying a 1 MiB base64
 //!     attachment, in wire bytes/s, to compare with (b)'s 1 MiB HTTP figure.
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+//!
+//! Times are wall-clock by default. With `FMON_BENCH_CPU=1` they are the benchmark thread's
+//! CPU time (CLOCK_THREAD_CPUTIME_ID) instead: the same work, measured per core, which stays
+//! comparable on a machine shared with other jobs (preemption is not counted).
+use criterion::{criterion_group, criterion_main, BatchSize, Bencher, Criterion, Throughput};
 use etherparse::PacketBuilder;
 use fmon::engine::{Engine, EngineConfig, LinkType};
 use std::time::Duration;
 
 const SEG: usize = 1460;
+
+/// CPU time of the calling thread.
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime only writes the timespec it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+fn cpu_mode() -> bool {
+    std::env::var_os("FMON_BENCH_CPU").is_some_and(|v| v != "0")
+}
+
+/// `iter_batched(setup, routine, LargeInput)`, or the same with only the routine's thread CPU
+/// time counted when `FMON_BENCH_CPU` is set. Outputs are dropped outside the timing either way.
+fn batched<S, O>(b: &mut Bencher, mut setup: impl FnMut() -> S, mut routine: impl FnMut(S) -> O) {
+    if !cpu_mode() {
+        b.iter_batched(setup, routine, BatchSize::LargeInput);
+        return;
+    }
+    b.iter_custom(|iters| {
+        let mut total = Duration::ZERO;
+        for _ in 0..iters {
+            let s = setup();
+            let t0 = thread_cpu();
+            let o = std::hint::black_box(routine(std::hint::black_box(s)));
+            total += thread_cpu().saturating_sub(t0);
+            drop(o);
+        }
+        total
+    });
+}
 
 #[allow(clippy::too_many_arguments)]
 fn frame(
@@ -88,7 +127,8 @@ fn no_file_flows(c: &mut Criterion) {
         let cfg = EngineConfig::default();
         g.throughput(Throughput::Elements(data.len() as u64));
         g.bench_function(format!("{size}B_segments"), |b| {
-            b.iter_batched(
+            batched(
+                b,
                 || engine_after(&cfg, &setup),
                 |mut e| {
                     for (n, f) in data.iter().enumerate() {
@@ -96,7 +136,6 @@ fn no_file_flows(c: &mut Criterion) {
                     }
                     e
                 },
-                BatchSize::LargeInput,
             )
         });
     }
@@ -134,7 +173,8 @@ fn http_files(c: &mut Criterion) {
             cfg.files.sha1 = sha1;
             g.throughput(Throughput::Bytes(bytes));
             g.bench_function(format!("{name}/{}KiB", size >> 10), |b| {
-                b.iter_batched(
+                batched(
+                    b,
                     || engine_after(&cfg, &setup),
                     |mut e| {
                         for f in &data {
@@ -144,7 +184,6 @@ fn http_files(c: &mut Criterion) {
                         e.take_events(&mut ev);
                         (e, ev)
                     },
-                    BatchSize::LargeInput,
                 )
             });
         }
@@ -250,7 +289,11 @@ fn base64_decode(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(wrapped.len() as u64));
     let mut out = Vec::with_capacity(raw.len());
     g.bench_function("mime_wrapped_16MiB", |b| {
-        b.iter(|| fmon::proto::mime::bench_decode_base64(&wrapped, &mut out))
+        batched(
+            b,
+            || (),
+            |()| fmon::proto::mime::bench_decode_base64(&wrapped, &mut out),
+        )
     });
     g.finish();
 }
@@ -305,7 +348,8 @@ fn mail_mix(c: &mut Criterion) {
     cfg.files.sha1 = false;
     g.throughput(Throughput::Bytes(wire));
     g.bench_function("smtp_pop3_imap/1MiB_base64/sha256", |b| {
-        b.iter_batched(
+        batched(
+            b,
             || Engine::new(cfg.clone()),
             |mut e| {
                 for f in &data {
@@ -316,7 +360,6 @@ fn mail_mix(c: &mut Criterion) {
                 assert!(ev.len() >= 6, "every session's attachment is a file");
                 (e, ev)
             },
-            BatchSize::LargeInput,
         )
     });
     g.finish();

@@ -35,6 +35,8 @@ counters! {
         gaps_server,
         mime_headers_learned,
         bodystructure_parts_learned,
+        message_headers_learned,
+        text_decoded,
     }
 }
 
@@ -55,6 +57,21 @@ struct Learned {
 }
 /// Bytes of a `BODY[n.MIME]` literal looked at.
 const MIME_HDR_CAP: usize = 8192;
+/// Bytes of a message header (`BODY[HEADER]`, `HEADER.FIELDS`, `RFC822.HEADER`) kept.
+const TOP_HDR_CAP: usize = 16 << 10;
+/// Message headers remembered per session.
+const MAX_TOPS: usize = 32;
+
+/// What the session showed of one message's own header, to decode its `BODY[TEXT]`.
+struct TopHdr {
+    seq: u64,
+    /// A header block ending in a blank line.
+    hdr: Vec<u8>,
+    /// The message's real header (its From / To / Subject fill `email`), not one made up from
+    /// a BODYSTRUCTURE.
+    real: bool,
+}
+
 /// Client bytes held while a synchronizing APPEND literal waits for `+`.
 const AWAIT_CAP: usize = 64 << 10;
 
@@ -68,6 +85,13 @@ enum Target {
     MimeHdr {
         key: (u64, String),
         buf: Vec<u8>,
+    },
+    /// The message header (`BODY[HEADER]`, ...): kept (bounded) to decode a later `BODY[TEXT]`;
+    /// `full` = the whole header, not some of its fields.
+    TopHdr {
+        seq: u64,
+        buf: Vec<u8>,
+        full: bool,
     },
 }
 
@@ -122,6 +146,7 @@ pub struct ImapParser {
     server: Side,
     starttls_tag: Option<Vec<u8>>,
     learned: Vec<((u64, String), Learned)>,
+    tops: Vec<TopHdr>,
     stopped: bool,
     counted: bool,
     server_seen: bool,
@@ -138,6 +163,7 @@ impl ImapParser {
             server: Side::new(),
             starttls_tag: None,
             learned: Vec::new(),
+            tops: Vec::new(),
             stopped: false,
             counted: false,
             server_seen: false,
@@ -184,6 +210,10 @@ impl ImapParser {
                         }
                         Target::MimeHdr { buf, .. } => {
                             let room = MIME_HDR_CAP.saturating_sub(buf.len());
+                            buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                        }
+                        Target::TopHdr { buf, .. } => {
+                            let room = (TOP_HDR_CAP + 1).saturating_sub(buf.len());
                             buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
                         }
                     }
@@ -434,6 +464,29 @@ impl ImapParser {
                 end,
             };
         }
+        if kw == "RFC822.HEADER" || sec == "HEADER" || sec.starts_with("HEADER.FIELDS") {
+            return Target::TopHdr {
+                seq,
+                buf: Vec::new(),
+                full: !sec.starts_with("HEADER.FIELDS"),
+            };
+        }
+        if kw == "RFC822.TEXT" || sec == "TEXT" {
+            if let Some(t) = self.tops.iter().find(|t| t.seq == seq) {
+                // The text of a message whose header the session showed: decoded like the
+                // whole message (a multipart's text is its parts).
+                cx.stats.imap.fetch_parts += 1;
+                cx.stats.imap.text_decoded += 1;
+                let mut dec = Box::new(if t.real {
+                    MimeDecoder::message(meta, &self.limits)
+                } else {
+                    MimeDecoder::entity(meta, &self.limits)
+                });
+                let fc = cx.file_ctx(dir);
+                dec.push(cx.files, &mut cx.stats.mime, &fc, &t.hdr);
+                return Target::Decode { dec, end };
+            }
+        }
         if kw == "RFC822.TEXT" || sec == "TEXT" || sec.ends_with(".TEXT") {
             cx.stats.imap.fetch_parts += 1;
             cx.stats.imap.fetch_parts_as_fetched += 1;
@@ -460,6 +513,9 @@ impl ImapParser {
         let Some(tree) = parse_node(&mut toks, 0) else {
             return;
         };
+        if let Some(h) = bodystructure_header(&tree) {
+            self.learn_top(cx, seq, &h, true, false);
+        }
         let mut found = Vec::new();
         walk_parts(&tree, String::new(), &mut found, 0);
         for (part, enc, filename) in found {
@@ -507,6 +563,11 @@ impl ImapParser {
                 let fc = cx.file_ctx(dir);
                 dec.finish(cx.files, &mut cx.stats.mime, &fc, end);
             }
+            Target::TopHdr { seq, buf, full } => {
+                if how.is_none() {
+                    self.learn_top(cx, seq, &buf, full, true);
+                }
+            }
             Target::MimeHdr { key, buf } => {
                 if how.is_none() {
                     if let Ok((hs, _)) = mailparse::parse_headers(&buf) {
@@ -532,6 +593,37 @@ impl ImapParser {
                 }
             }
         }
+    }
+
+    /// Keeps a message header shown by the session, if it says what the body is: a whole
+    /// header always does (no Content-Type = text/plain), some of its fields only with one.
+    fn learn_top(&mut self, cx: &mut StreamCtx, seq: u64, buf: &[u8], full: bool, real: bool) {
+        if buf.len() > TOP_HDR_CAP {
+            return;
+        }
+        let Ok((hs, _)) = mailparse::parse_headers(buf) else {
+            return;
+        };
+        let has_ct = hs
+            .iter()
+            .any(|h| h.get_key_ref().eq_ignore_ascii_case("content-type"));
+        if !full && !has_ct {
+            return;
+        }
+        if !real && self.tops.iter().any(|t| t.seq == seq && t.real) {
+            return; // a real header beats one made up from a BODYSTRUCTURE
+        }
+        let mut hdr = trim_crlf(buf).to_vec();
+        hdr.extend_from_slice(b"\r\n\r\n");
+        if hdr.len() == 4 {
+            hdr.truncate(2); // an empty header block: just the blank line
+        }
+        cx.stats.imap.message_headers_learned += 1;
+        self.tops.retain(|t| t.seq != seq);
+        if self.tops.len() >= MAX_TOPS {
+            self.tops.remove(0);
+        }
+        self.tops.push(TopHdr { seq, hdr, real });
     }
 
     fn cut(&mut self, cx: &mut StreamCtx, dir: Dir, why: TruncReason) {
@@ -611,7 +703,7 @@ fn fetch_item(before: &[u8]) -> Option<(String, String, bool)> {
     let kw_start = s.rfind([' ', '(']).map(|p| p + 1).unwrap_or(0);
     let kw = s[kw_start..].to_ascii_uppercase();
     match kw.as_str() {
-        "RFC822" | "RFC822.TEXT" => Some((kw, String::new(), partial)),
+        "RFC822" | "RFC822.TEXT" | "RFC822.HEADER" => Some((kw, String::new(), partial)),
         _ => None,
     }
 }
@@ -718,6 +810,55 @@ fn parse_node(t: &mut Tokens, depth: usize) -> Option<Node> {
             }
         }
     }
+}
+
+/// The header a BODYSTRUCTURE implies for the message itself: its Content-Type (with the
+/// boundary of a multipart, the parameters of a single part) and transfer encoding.
+fn bodystructure_header(n: &Node) -> Option<Vec<u8>> {
+    let Node::List(items) = n else { return None };
+    let s = |i: usize| match items.get(i) {
+        Some(Node::Str(s)) => Some(s.as_str()),
+        _ => None,
+    };
+    let quote = |v: &str| {
+        let v: String = v
+            .chars()
+            .filter(|c| !c.is_control() && *c != '"' && *c != '\\')
+            .take(MAX_NAME)
+            .collect();
+        format!("\"{v}\"")
+    };
+    let token = |v: &str| {
+        v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-+.".contains(c))
+    };
+    let mut h = String::new();
+    if matches!(items.first(), Some(Node::List(_))) {
+        let k = items
+            .iter()
+            .take_while(|c| matches!(c, Node::List(_)))
+            .count();
+        let sub = s(k).filter(|v| token(v))?;
+        let b = items.get(k + 1).and_then(|p| param(p, "boundary"))?;
+        h.push_str(&format!(
+            "Content-Type: multipart/{sub}; boundary={}\r\n",
+            quote(&b)
+        ));
+    } else {
+        let (t, sub) = (s(0).filter(|v| token(v))?, s(1).filter(|v| token(v))?);
+        h.push_str(&format!("Content-Type: {t}/{sub}"));
+        for k in ["name", "charset"] {
+            if let Some(v) = items.get(2).and_then(|p| param(p, k)) {
+                h.push_str(&format!("; {k}={}", quote(&v)));
+            }
+        }
+        h.push_str("\r\n");
+        if let Some(enc) = s(5).filter(|v| token(v)) {
+            h.push_str(&format!("Content-Transfer-Encoding: {enc}\r\n"));
+        }
+    }
+    h.push_str("\r\n");
+    Some(h.into_bytes())
 }
 
 /// Collects (part number, transfer encoding, filename) of every leaf of a BODYSTRUCTURE.

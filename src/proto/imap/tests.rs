@@ -293,3 +293,82 @@ fn part_names_from_mime_header_and_rfc2231() {
     assert_eq!(rfc2231_value("%zz%4"), "%zz%4");
     assert_eq!(cap_name("é".repeat(600)).len(), MAX_NAME);
 }
+
+/// `* 1 FETCH (...)` responses of one message's header (or BODYSTRUCTURE) then its text.
+fn text_script(first: Vec<u8>) -> Vec<(Dir, Vec<u8>)> {
+    let text = &MSG[memchr::memmem::find(MSG, b"\r\n\r\n").unwrap() + 4..];
+    vec![
+        (S, b"* OK ready\r\n".to_vec()),
+        (C, b"a1 FETCH 1 (BODY.PEEK[HEADER])\r\n".to_vec()),
+        (S, first),
+        (C, b"a2 FETCH 1 (BODY[TEXT])\r\n".to_vec()),
+        (S, lit("* 1 FETCH (BODY[TEXT] ", text, ")\r\na2 OK\r\n")),
+    ]
+}
+
+fn check_text_decoded(ev: &[FileEvent], st: &ProtoStats, email: bool) {
+    assert_eq!(ev.len(), 2, "{ev:#?}");
+    assert_eq!(ev[0].sha256, sha(b"text"));
+    assert_eq!(ev[1].sha256, sha(b"%PDF-"));
+    assert_eq!(ev[1].meta.filename, "r.pdf");
+    assert!(ev
+        .iter()
+        .all(|e| e.state == FileState::Closed && e.meta.note.is_none()));
+    assert_eq!(ev[1].meta.email.is_some(), email);
+    if email {
+        assert_eq!(ev[1].meta.email.as_ref().unwrap().subject, "imap");
+    }
+    assert_eq!(st.imap.text_decoded, 1);
+    assert_eq!(st.imap.fetch_parts_as_fetched, 0);
+}
+
+#[test]
+fn body_text_decoded_after_header() {
+    let hdr = &MSG[..memchr::memmem::find(MSG, b"\r\n\r\n").unwrap() + 4];
+    let script = text_script(lit("* 1 FETCH (BODY[HEADER] ", hdr, ")\r\na1 OK\r\n"));
+    for step in [usize::MAX, 1, 7] {
+        let (ev, st) = run(&script, step);
+        check_text_decoded(&ev, &st, true);
+    }
+    // Some fields only, Content-Type among them: enough.
+    let script = text_script(lit(
+        "* 1 FETCH (BODY[HEADER.FIELDS (SUBJECT CONTENT-TYPE)] ",
+        b"Subject: imap\r\nContent-Type: multipart/mixed; boundary=q\r\n\r\n",
+        ")\r\na1 OK\r\n",
+    ));
+    for step in [usize::MAX, 1] {
+        let (ev, st) = run(&script, step);
+        check_text_decoded(&ev, &st, true);
+    }
+}
+
+#[test]
+fn body_text_decoded_after_bodystructure() {
+    let bs = b"* 1 FETCH (BODYSTRUCTURE ((\"text\" \"plain\" NIL NIL NIL \"7bit\" 4 1 NIL NIL NIL)(\"application\" \"pdf\" NIL NIL NIL \"base64\" 8 NIL (\"attachment\" (\"filename\" \"r.pdf\")) NIL) \"mixed\" (\"boundary\" \"q\") NIL NIL))\r\na1 OK\r\n";
+    let script = text_script(bs.to_vec());
+    for step in [usize::MAX, 1, 5] {
+        let (ev, st) = run(&script, step);
+        check_text_decoded(&ev, &st, false);
+    }
+}
+
+#[test]
+fn body_text_unknown_or_fields_without_type_stored_as_fetched() {
+    let text = &MSG[memchr::memmem::find(MSG, b"\r\n\r\n").unwrap() + 4..];
+    for first in [
+        b"a1 OK\r\n".to_vec(),
+        lit(
+            "* 1 FETCH (BODY[HEADER.FIELDS (SUBJECT)] ",
+            b"Subject: imap\r\n\r\n",
+            ")\r\na1 OK\r\n",
+        ),
+    ] {
+        for step in [usize::MAX, 1] {
+            let (ev, st) = run(&text_script(first.clone()), step);
+            assert_eq!(ev.len(), 1, "{ev:#?}");
+            assert_eq!(ev[0].sha256, sha(text));
+            assert_eq!(ev[0].meta.note, Some("imap part stored as fetched"));
+            assert_eq!(st.imap.text_decoded, 0);
+        }
+    }
+}

@@ -35,25 +35,69 @@ pub struct B64 {
     pub after_end: u64,
     /// Line length seen last (a hint for the CRLF strip, never trusted for correctness).
     line: usize,
+    /// Bytes of the current line [`B64::push_lines`] took in earlier pushes (0 = unknown or
+    /// at a line start): another hint, so a push starting mid-line guesses where it ends.
+    col: usize,
 }
 
-/// Appends `input` minus its CR / LF bytes to `scratch`. Wrapped base64 has lines of one fixed
-/// length, so after one line was measured, the next is taken whole when a CRLF sits where it
-/// should; otherwise memchr2 finds the line end. A guessed line that still holds a CR or LF is
-/// harmless: the bulk decode then fails and the tolerant slow path (which skips whitespace)
-/// decodes it, so the result never depends on the guess.
-fn strip_crlf(input: &[u8], line: &mut usize, scratch: &mut Vec<u8>) {
+/// Block size of the line copy in [`strip_crlf`].
+const BLK: usize = 32;
+
+/// Copies `rest[..l]` to `scratch[w..]` in whole `BLK`-byte blocks while `rest` has them (the
+/// bytes written past `w + l` are overwritten later or ignored); callers keep `w` <= the bytes
+/// consumed so far, so the destination has the room.
+#[inline(always)]
+fn copy_line(rest: &[u8], l: usize, scratch: &mut [u8], w: usize) {
+    let mut k = 0;
+    while k < l {
+        match (rest.get(k..k + BLK), scratch.get_mut(w + k..w + k + BLK)) {
+            (Some(s), Some(d)) => d.copy_from_slice(s),
+            _ => break,
+        }
+        k += BLK;
+    }
+    if k < l {
+        if let (Some(d), Some(s)) = (scratch.get_mut(w + k..w + l), rest.get(k..l)) {
+            d.copy_from_slice(s);
+        }
+    }
+}
+
+/// Where [`B64::push_lines`] stopped, as indices into its input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinesEnd {
+    /// A line starting with '-' follows: its newline is `input[s..=p]` (CRLF or LF).
+    Dash { s: usize, p: usize },
+    /// The input ends with a newline starting at `s`.
+    Nl { s: usize },
+    /// The input ends with a CR.
+    Cr,
+    /// The input ends inside a line.
+    End,
+}
+
+/// Writes `input` minus its CR / LF bytes to `scratch` from index `w`, returning the new end.
+/// `scratch` must hold at least `w + input.len() + BLK` bytes: lines are copied in whole
+/// `BLK`-byte blocks (the bytes past a line's end are overwritten by the next line or ignored),
+/// which keeps the copy of a wrapped line to a few vector moves instead of a memmove call.
+///
+/// Wrapped base64 has lines of one fixed length, so after one line was measured, the next is
+/// taken whole when a CRLF sits where it should; otherwise memchr2 finds the line end. A
+/// guessed line that still holds a CR or LF is harmless: the bulk decode then fails and the
+/// tolerant slow path (which skips whitespace) decodes it, so the result never depends on the
+/// guess.
+fn strip_crlf(input: &[u8], line: &mut usize, scratch: &mut [u8], mut w: usize) -> usize {
     let mut rest = input;
     while !rest.is_empty() {
         let l = *line;
         if l > 0 && rest.get(l..l + 2) == Some(b"\r\n") {
-            scratch.extend_from_slice(&rest[..l]);
+            copy_line(rest, l, scratch, w);
+            w += l;
             rest = &rest[l + 2..];
             continue;
         }
-        match memchr2(b'\r', b'\n', rest) {
+        let (p, skip) = match memchr2(b'\r', b'\n', rest) {
             Some(p) => {
-                scratch.extend_from_slice(&rest[..p]);
                 // Skip the whole CRLF at once (the usual case).
                 let skip = if rest.get(p..p + 2) == Some(b"\r\n") {
                     2
@@ -63,14 +107,17 @@ fn strip_crlf(input: &[u8], line: &mut usize, scratch: &mut Vec<u8>) {
                 if p > 0 {
                     *line = p;
                 }
-                rest = &rest[p + skip..];
+                (p, skip)
             }
-            None => {
-                scratch.extend_from_slice(rest);
-                rest = &[];
-            }
+            None => (rest.len(), 0),
+        };
+        if let Some(d) = scratch.get_mut(w..w + p) {
+            d.copy_from_slice(&rest[..p]);
         }
+        w += p;
+        rest = &rest[p + skip..];
     }
+    w
 }
 
 impl B64 {
@@ -80,39 +127,149 @@ impl B64 {
             self.after_end += input.len() as u64;
             return;
         }
+        self.col = 0;
         if self.pads > 0 {
             // Inside padding: the slow path carries that state.
             self.slow(input, out);
             return;
         }
-        scratch.clear();
-        scratch.extend_from_slice(&self.carry[..self.n]);
+        // Sized once per push (never shrunk): the strip writes by index, in whole blocks.
+        let need = self.n + input.len() + BLK;
+        if scratch.len() < need {
+            scratch.resize(need, 0);
+        }
+        let n = self.n;
+        scratch[..n].copy_from_slice(&self.carry[..n]);
         self.n = 0;
-        strip_crlf(input, &mut self.line, scratch);
-        let full = scratch.len() / 4 * 4;
+        let len = strip_crlf(input, &mut self.line, scratch, n);
+        let s = &scratch[..len];
+        let full = len / 4 * 4;
         let start = out.len();
-        if base64_simd::STANDARD
-            .decode_append(&scratch[..full], out)
-            .is_ok()
-        {
+        if base64_simd::STANDARD.decode_append(&s[..full], out).is_ok() {
             self.valid += full as u64;
-            if full > 0 && scratch[full - 1] == b'=' {
+            if full > 0 && s[full - 1] == b'=' {
                 self.ended = true;
-                self.after_end += (scratch.len() - full) as u64;
+                self.after_end += (len - full) as u64;
                 return;
             }
             // A tail after a successful bulk decode is at most 3 bytes; it may still hold
             // garbage, so run it through the slow path.
             let mut tail = [0u8; 4];
-            let t = scratch.len() - full;
-            tail[..t].copy_from_slice(&scratch[full..]);
+            let t = len - full;
+            tail[..t].copy_from_slice(&s[full..]);
             self.slow(&tail[..t], out);
         } else {
             out.truncate(start);
-            let s = std::mem::take(scratch);
-            self.slow(&s, out);
-            *scratch = s;
+            self.slow(s, out);
         }
+    }
+
+    /// The fast path of a base64 body inside a multipart: strips CR / LF, finds the first line
+    /// starting with '-' (a boundary candidate) and decodes, all in one walk over the lines.
+    /// Everything before the returned end is consumed, as if [`B64::push`] had been given it.
+    /// Returns None, with nothing changed, unless that stretch is clean base64 (alphabet only,
+    /// no padding): the caller then takes the general path. A clean result also proves that no
+    /// guessed line held a newline, so no '-' line start was missed.
+    pub fn push_lines(
+        &mut self,
+        input: &[u8],
+        scratch: &mut Vec<u8>,
+        out: &mut Vec<u8>,
+    ) -> Option<LinesEnd> {
+        if self.ended || self.pads > 0 {
+            return None;
+        }
+        let need = self.n + input.len() + BLK;
+        if scratch.len() < need {
+            scratch.resize(need, 0);
+        }
+        let n = self.n;
+        scratch[..n].copy_from_slice(&self.carry[..n]);
+        let mut w = n;
+        let mut line = self.line;
+        let col = std::mem::take(&mut self.col);
+        let mut new_col = 0;
+        let mut off = 0usize;
+        let end = loop {
+            let rest = input.get(off..).unwrap_or(&[]);
+            if rest.is_empty() {
+                break LinesEnd::End;
+            }
+            // The first line of the push may have begun in an earlier one.
+            let done = if off == 0 { col } else { 0 };
+            let l = line.saturating_sub(done);
+            if l > 0 && rest.get(l..l + 2) == Some(b"\r\n") {
+                copy_line(rest, l, scratch, w);
+                w += l;
+                match rest.get(l + 2) {
+                    Some(b'-') => {
+                        break LinesEnd::Dash {
+                            s: off + l,
+                            p: off + l + 1,
+                        }
+                    }
+                    None => break LinesEnd::Nl { s: off + l },
+                    _ => {}
+                }
+                off += l + 2;
+                continue;
+            }
+            let Some(p) = memchr2(b'\r', b'\n', rest) else {
+                copy_line(rest, rest.len(), scratch, w);
+                w += rest.len();
+                new_col = done + rest.len();
+                break LinesEnd::End;
+            };
+            copy_line(rest, p, scratch, w);
+            w += p;
+            let nl = if rest[p] == b'\r' {
+                match rest.get(p + 1) {
+                    None => break LinesEnd::Cr,
+                    Some(b'\n') => p + 1,
+                    Some(_) => {
+                        // A lone CR: stripped, the line goes on.
+                        off += p + 1;
+                        continue;
+                    }
+                }
+            } else {
+                p
+            };
+            if done + p > 0 {
+                line = done + p;
+            }
+            match rest.get(nl + 1) {
+                Some(b'-') => {
+                    break LinesEnd::Dash {
+                        s: off + p,
+                        p: off + nl,
+                    }
+                }
+                None => break LinesEnd::Nl { s: off + p },
+                _ => {}
+            }
+            off += nl + 1;
+        };
+        let s = scratch.get(..w)?;
+        let full = w / 4 * 4;
+        let tail = &s[full..];
+        if (full > 0 && s[full - 1] == b'=') || tail.iter().any(|&c| B64_TABLE[c as usize] >= 64) {
+            return None;
+        }
+        let start = out.len();
+        if base64_simd::STANDARD
+            .decode_append(&s[..full], out)
+            .is_err()
+        {
+            out.truncate(start);
+            return None;
+        }
+        self.valid += w as u64;
+        self.carry[..tail.len()].copy_from_slice(tail);
+        self.n = tail.len();
+        self.line = line;
+        self.col = new_col;
+        Some(end)
     }
 
     /// Byte-at-a-time tolerant decode: skips garbage (counted), treats '=' as the end of a quad.
@@ -371,6 +528,40 @@ mod tests {
         }
         let bytes: Vec<&[u8]> = enc.chunks(1).collect();
         assert_eq!(b64_all(&bytes).0, b"Hello World!!!");
+    }
+
+    #[test]
+    fn base64_wrapped_lines_any_width_and_split() {
+        // Line widths below, at and above the copy block, changing mid-part, LF-only lines
+        // and a line whose guessed width holds a CRLF: all decode to the same bytes as one
+        // whole push, wherever the pushes are cut.
+        let raw: Vec<u8> = (0..3000u32).map(|i| (i * 37 % 256) as u8).collect();
+        let text = base64_simd::STANDARD.encode_to_string(&raw);
+        for widths in [
+            &[76usize][..],
+            &[4],
+            &[31, 32, 33],
+            &[64, 100, 8],
+            &[128, 76, 72],
+        ] {
+            let mut enc = Vec::new();
+            let mut rest = text.as_bytes();
+            let mut k = 0;
+            while !rest.is_empty() {
+                let w = widths[k % widths.len()].min(rest.len());
+                enc.extend_from_slice(&rest[..w]);
+                enc.extend_from_slice(if k % 7 == 3 { b"\n" } else { b"\r\n" });
+                rest = &rest[w..];
+                k += 1;
+            }
+            let (whole, st) = b64_all(&[&enc]);
+            assert_eq!(whole, raw, "widths {widths:?}");
+            assert_eq!(st.garbage, 0);
+            for step in [1usize, 3, 77, 1460] {
+                let pieces: Vec<&[u8]> = enc.chunks(step).collect();
+                assert_eq!(b64_all(&pieces).0, raw, "widths {widths:?} step {step}");
+            }
+        }
     }
 
     #[test]

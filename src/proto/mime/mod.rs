@@ -9,7 +9,7 @@
 mod codec;
 pub mod dot;
 
-pub use codec::{Qp, B64};
+pub use codec::{LinesEnd, Qp, B64};
 
 use crate::counters;
 use crate::files::{EmailInfo, FileCtx, FileEnd, FileMeta, FileSink, OpenFile, TruncReason};
@@ -137,6 +137,8 @@ pub struct MimeDecoder {
     parts: usize,
     rfc822: usize,
     nl_dash: Finder<'static>,
+    /// Base64 leaves take [`B64::push_lines`] (off only to test it against the general path).
+    b64_lines: bool,
     scratch: Vec<u8>,
     out: Vec<u8>,
 }
@@ -160,6 +162,7 @@ impl MimeDecoder {
             parts: 0,
             rfc822: 0,
             nl_dash: Finder::new(b"\n-"),
+            b64_lines: true,
             scratch: Vec::new(),
             out: Vec::new(),
         }
@@ -169,6 +172,12 @@ impl MimeDecoder {
     /// Every file opened gets a clone of `template` with its filename and `email` filled in.
     pub fn message(template: FileMeta, limits: &MimeLimits) -> Self {
         Self::base(template, limits, State::Headers { top: true })
+    }
+
+    /// An entity, headers first, that is not a message of its own (no `email` from its header):
+    /// the text of an IMAP message under a header rebuilt from its BODYSTRUCTURE.
+    pub fn entity(template: FileMeta, limits: &MimeLimits) -> Self {
+        Self::base(template, limits, State::Headers { top: false })
     }
 
     /// The body of a multipart entity whose boundary is known (HTTP multipart/form-data).
@@ -371,6 +380,7 @@ impl MimeDecoder {
                     let mut e = self.template.email.as_deref().cloned().unwrap_or_default();
                     e.from = info.from.take().unwrap_or_default();
                     e.to = std::mem::take(&mut info.to);
+                    e.to.append(&mut info.cc);
                     e.subject = info.subject.take().unwrap_or_default();
                     e.message_id = info.message_id.take().unwrap_or_default();
                     self.template.email = Some(Box::new(e.clone()));
@@ -604,6 +614,10 @@ impl MimeDecoder {
                 continue;
             }
             let rest = &data[i..];
+            if let Some(n) = self.push_b64_lines(files, stats, fc, rest) {
+                i += n;
+                continue;
+            }
             match self.nl_dash.find(rest) {
                 Some(p) => {
                     let s = if p > 0 && rest[p - 1] == b'\r' {
@@ -638,6 +652,52 @@ impl MimeDecoder {
             }
         }
         i
+    }
+
+    /// Fast path of a base64 leaf inside a multipart (see [`B64::push_lines`]): one walk over
+    /// the lines instead of a boundary search, a CR / LF strip and a decode. Returns the bytes
+    /// consumed, leaving the same state the general path below would; None = take that path.
+    fn push_b64_lines(
+        &mut self,
+        files: &mut FileSink,
+        stats: &mut MimeStats,
+        fc: &FileCtx,
+        rest: &[u8],
+    ) -> Option<usize> {
+        let State::Leaf(leaf) = &mut self.state else {
+            return None;
+        };
+        if !self.b64_lines || leaf.cte != Cte::Base64 || leaf.uu.is_some() {
+            return None;
+        }
+        self.out.clear();
+        let end = leaf
+            .b64
+            .push_lines(rest, &mut self.scratch, &mut self.out)?;
+        if !self.out.is_empty() {
+            if leaf.file.is_none() {
+                stats.files += 1;
+            }
+            let f = Self::file_of(files, fc, leaf);
+            files.write(f, &self.out);
+        }
+        Some(match end {
+            LinesEnd::Dash { s, p } => {
+                self.set_held_nl(rest.get(s..=p).unwrap_or(b"\n"));
+                self.in_hold = true;
+                p + 1
+            }
+            LinesEnd::Nl { s } => {
+                self.set_held_nl(rest.get(s..).unwrap_or(b"\n"));
+                self.in_hold = true;
+                rest.len()
+            }
+            LinesEnd::Cr => {
+                self.held_cr = true;
+                rest.len()
+            }
+            LinesEnd::End => rest.len(),
+        })
     }
 
     fn on_boundary(
@@ -908,6 +968,7 @@ struct PartInfo {
     cte: Cte,
     from: Option<String>,
     to: Vec<String>,
+    cc: Vec<String>,
     subject: Option<String>,
     message_id: Option<String>,
 }
@@ -922,6 +983,7 @@ impl Default for PartInfo {
             cte: Cte::Identity,
             from: None,
             to: Vec::new(),
+            cc: Vec::new(),
             subject: None,
             message_id: None,
         }
@@ -948,11 +1010,18 @@ impl PartInfo {
             self.cte = parse_cte(&h.get_value());
         } else if k.eq_ignore_ascii_case("from") && self.from.is_none() {
             self.from = Some(cap_name(h.get_value()));
-        } else if k.eq_ignore_ascii_case("to") {
+        } else if k.eq_ignore_ascii_case("to") || k.eq_ignore_ascii_case("cc") {
+            // EVENTS.md `to`: every recipient the header names, To addresses first, then Cc.
+            let cc = k.eq_ignore_ascii_case("cc");
             let v = h.get_value();
             for a in split_addresses(&v) {
-                if self.to.len() < 256 {
-                    self.to.push(cap_name(a));
+                if self.to.len() + self.cc.len() < 256 {
+                    let a = cap_name(a);
+                    if cc {
+                        self.cc.push(a);
+                    } else {
+                        self.to.push(a);
+                    }
                 }
             }
         } else if k.eq_ignore_ascii_case("subject") && self.subject.is_none() {

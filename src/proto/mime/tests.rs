@@ -384,3 +384,101 @@ fn hostile_inputs_never_panic() {
         let (_ev, _, _) = run(&m, (next() % 9) as usize + 1, FileEnd::Complete);
     }
 }
+
+/// Runs `msg` in pieces cut at `cuts` (cycled), with or without the base64 line fast path.
+fn run_cuts(msg: &[u8], cuts: &[usize], fast: bool) -> (Vec<String>, String) {
+    let mut sink = FileSink::new(FileSinkConfig::default());
+    let mut st = MimeStats::default();
+    let mut d = MimeDecoder::message(FileMeta::new(AppProto::Smtp), &MimeLimits::default());
+    d.b64_lines = fast;
+    let mut rest = msg;
+    let mut k = 0;
+    while !rest.is_empty() {
+        let n = cuts[k % cuts.len()].clamp(1, rest.len());
+        d.push(&mut sink, &mut st, &fc(), &rest[..n]);
+        rest = &rest[n..];
+        k += 1;
+    }
+    d.finish(&mut sink, &mut st, &fc(), FileEnd::Complete);
+    let mut ev = Vec::new();
+    sink.take_events(&mut ev);
+    let files = ev
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {:?} {:02x?}",
+                e.filename(),
+                e.size,
+                e.state,
+                e.sha256
+            )
+        })
+        .collect();
+    (files, format!("{st:?}"))
+}
+
+#[test]
+fn base64_line_fast_path_matches_general_path() {
+    let raw: Vec<u8> = (0..5000u32).map(|i| (i * 131 % 251) as u8).collect();
+    let b64 = base64_simd::STANDARD.encode_to_string(&raw);
+    let wrap = |w: usize, nl: &str| {
+        let mut v = String::new();
+        for c in b64.as_bytes().chunks(w) {
+            v.push_str(std::str::from_utf8(c).unwrap());
+            v.push_str(nl);
+        }
+        v
+    };
+    let part = |body: &str| {
+        format!("--XX\r\nContent-Type: application/octet-stream; name=a.bin\r\nContent-Transfer-Encoding: base64\r\n\r\n{body}")
+    };
+    let head = "Subject: t\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n";
+    let bodies = [
+        wrap(76, "\r\n"),
+        wrap(64, "\n"),
+        wrap(76, "\r\n").replacen("\r\n", "\r\n-not-a-boundary\r\n", 3),
+        wrap(72, "\r\n").replacen("\r\n", "\r\r\n", 5),
+        wrap(76, "\r\n").replacen("A", "*", 4),
+        wrap(76, "\r\n").replacen("\r\n", "\r\n--XXfoo\r\n", 2),
+        wrap(60, "\r\n") + "\r",
+        "TWFu\r\nTWE=\r\nTWFu\r\n".to_string(),
+    ];
+    for (n, body) in bodies.iter().enumerate() {
+        let mut msg = head.to_string();
+        msg.push_str(&part(body));
+        msg.push_str(&part(&wrap(76, "\r\n")));
+        msg.push_str("--XX--\r\n");
+        let msg = msg.as_bytes();
+        let want = run_cuts(msg, &[msg.len()], false);
+        assert!(!want.0.is_empty(), "body {n}: {want:?}");
+        for cuts in [&[msg.len()][..], &[1], &[1460], &[77, 3, 1000], &[5, 2, 90]] {
+            // Same files wherever the cuts fall, same files and counters with and without the
+            // fast path for the same cuts.
+            let general = run_cuts(msg, cuts, false);
+            assert_eq!(general.0, want.0, "body {n} cuts {cuts:?}");
+            assert_eq!(run_cuts(msg, cuts, true), general, "body {n} cuts {cuts:?}");
+        }
+    }
+    // The fast path is taken on plain wrapped base64: the decoded file is the original.
+    let mut msg = head.to_string();
+    msg.push_str(&part(&wrap(76, "\r\n")));
+    msg.push_str("--XX--\r\n");
+    let (files, _) = run_cuts(msg.as_bytes(), &[1460], true);
+    assert_eq!(files.len(), 1);
+    assert!(
+        files[0].contains(&format!("{:02x?}", sha(&raw))),
+        "{files:?}"
+    );
+}
+
+#[test]
+fn email_to_lists_cc_after_to() {
+    let msg = b"Cc: \"E, F\" <e@z.org>, g@z.org\r\nTo: b@y.org\r\nCC: h@z.org\r\nSubject: s\r\n\r\nbody\r\n";
+    for step in [msg.len(), 1, 7] {
+        let (ev, _, email) = run(msg, step, FileEnd::Complete);
+        let want = ["b@y.org", "\"E, F\" <e@z.org>", "g@z.org", "h@z.org"];
+        assert_eq!(email.unwrap().to, want, "step {step}");
+        assert_eq!(ev.len(), 1);
+        assert_eq!(ev[0].meta.email.as_ref().unwrap().to, want);
+    }
+}
