@@ -3,8 +3,10 @@
 //! Teredo, IP in IP, PPPoE). Input: one byte picking the link type (or, with the high bit set,
 //! an IP protocol for `decode_l4`), then the frame. A decoded payload must lie inside the input.
 use fmon::engine::decode::{decode, decode_l4, DecodeStats, L4, UNSPEC};
-use fmon::engine::LinkType;
 use libfuzzer_sys::fuzz_target;
+
+#[path = "link.rs"]
+mod link;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&sel, frame)) = data.split_first() else {
@@ -15,14 +17,7 @@ fuzz_target!(|data: &[u8]| {
         let proto = [6u8, 47, 17, 4, 41][usize::from(sel & 0x7f) % 5];
         decode_l4(proto, frame, UNSPEC, UNSPEC, &mut st)
     } else {
-        let lt = match sel % 6 {
-            0 => LinkType::Ethernet,
-            1 => LinkType::RawIp,
-            2 => LinkType::Null,
-            3 => LinkType::LinuxSll,
-            4 => LinkType::LinuxSll2,
-            _ => LinkType::CiscoHdlc,
-        };
+        let lt = link::pick(sel);
         decode(lt, frame, &mut st)
     };
     if let Some(p) = p {

@@ -1,21 +1,17 @@
 #![no_main]
 //! Arbitrary frames through an engine with the default parsers. Input: one byte picking the
 //! link type, then frames as (u16 little-endian length, bytes, one byte of time step).
-use fmon::engine::{rss, Engine, EngineConfig, LinkType};
+use fmon::engine::{rss, Engine, EngineConfig};
 use libfuzzer_sys::fuzz_target;
+
+#[path = "link.rs"]
+mod link;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&sel, mut rest)) = data.split_first() else {
         return;
     };
-    let lt = match sel % 6 {
-        0 => LinkType::Ethernet,
-        1 => LinkType::RawIp,
-        2 => LinkType::Null,
-        3 => LinkType::LinuxSll,
-        4 => LinkType::LinuxSll2,
-        _ => LinkType::CiscoHdlc,
-    };
+    let lt = link::pick(sel);
     let mut cfg = EngineConfig::default();
     cfg.tcp.max_flows = 64;
     cfg.tcp.max_ooo_per_flow = 4096;
