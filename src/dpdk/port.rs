@@ -169,11 +169,13 @@ pub fn setup(id: u16, want_queues: u16, pool: Mempool) -> Result<PortInfo, Strin
 /// Receives up to `out.capacity() - out.len()` packets from (port, queue) into `out`.
 #[inline]
 pub fn rx_burst(port: u16, queue: u16, out: &mut Vec<Mbuf>, max: u16) -> usize {
-    let mut raw: [*mut dpdk_sys::rte_mbuf; 512] = [std::ptr::null_mut(); 512];
+    // Not zeroed (4 KiB per poll otherwise): the driver writes the first `n` entries.
+    let mut raw = [std::mem::MaybeUninit::<*mut dpdk_sys::rte_mbuf>::uninit(); 512];
     let max = max.min(512);
-    let n = unsafe { dpdk_sys::fmon_rx_burst(port, queue, raw.as_mut_ptr(), max) } as usize;
-    for p in &raw[..n] {
-        if let Some(m) = unsafe { Mbuf::from_raw(*p) } {
+    let n = unsafe { dpdk_sys::fmon_rx_burst(port, queue, raw.as_mut_ptr().cast(), max) } as usize;
+    for p in &raw[..n.min(512)] {
+        // SAFETY: rte_eth_rx_burst initialised the first n (<= max <= 512) entries.
+        if let Some(m) = unsafe { Mbuf::from_raw(p.assume_init()) } {
             out.push(m);
         }
     }

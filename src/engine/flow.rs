@@ -24,6 +24,8 @@ counters! {
         flushed,
         /// A SYN on the 5-tuple of a finished connection started a new flow.
         reused,
+        /// Entries of ended connections removed after `CLOSED_LINGER` (not counted as timed out).
+        closed_removed,
         /// Flows currently tracked (gauge).
         active,
     }

@@ -116,7 +116,14 @@ pub struct Engine {
     factory: ParserFactory,
     ooo_used: u64,
     next_check: Nanos,
+    /// Flows that ended (FIN both ways, RST): (slot, flow id, packet time of the end). Their
+    /// entries stay only [`CLOSED_LINGER`] to absorb late packets, not the idle timeout.
+    closed: std::collections::VecDeque<(u32, u64, Nanos)>,
 }
+
+/// How long the entry of an ended connection stays (packet time): late retransmissions and
+/// ACKs are ignored, a new SYN starts a new flow. Bounded by `tcp.timeout`.
+pub const CLOSED_LINGER: Nanos = 10 * NANOS_PER_SEC;
 
 /// What a segment did to its connection.
 enum Outcome {
@@ -415,6 +422,7 @@ impl Engine {
             factory,
             ooo_used: 0,
             next_check: 0,
+            closed: std::collections::VecDeque::new(),
         }
     }
 
@@ -514,8 +522,9 @@ impl Engine {
             return;
         };
         let di = if s == f.client { 0 } else { 1 };
+        let fid = f.id;
         match handle_segment(f, di, t, &mut sh) {
-            Outcome::Continue => {}
+            Outcome::Continue => return,
             Outcome::Fin => {
                 end_flow(f, StreamEnd::Fin, &mut sh);
                 self.stats.flows.ended_fin += 1;
@@ -525,6 +534,7 @@ impl Engine {
                 self.stats.flows.ended_rst += 1;
             }
         }
+        self.closed.push_back((idx, fid, now));
     }
 
     fn create(&mut self, key: FlowKey, s: SocketAddr, d: SocketAddr, t: &TcpSeg, ts: Nanos) -> u32 {
@@ -607,6 +617,18 @@ impl Engine {
                 }
             }
             self.flows.remove(o);
+        }
+        let linger = CLOSED_LINGER.min(timeout);
+        while let Some(&(i, id, at)) = self.closed.front() {
+            if at.saturating_add(linger) > self.now {
+                break;
+            }
+            self.closed.pop_front();
+            // The slot may hold another flow by now (removed and reused): only the same one.
+            if self.flows.get(i).is_some_and(|f| f.closed && f.id == id) {
+                self.flows.remove(i);
+                self.stats.flows.closed_removed += 1;
+            }
         }
     }
 

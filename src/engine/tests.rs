@@ -732,6 +732,46 @@ fn idle_timeout_by_packet_time() {
 }
 
 #[test]
+fn ended_connection_entry_lingers_then_goes() {
+    let (mut e, log) = engine();
+    let mut c = Conn::new(40000, 80, 1000, 5000);
+    c.handshake(&mut e, SEC);
+    c.c_send(&mut e, REQ, 0, SEC);
+    c.s_send(&mut e, RESP, 0, SEC);
+    c.c_send(&mut e, b"", FIN, SEC);
+    c.s_send(&mut e, b"", FIN, SEC);
+    assert_eq!(ends(&log).last(), Some(&Ev::Finish(StreamEnd::Fin)));
+    assert_eq!(e.flow_count(), 1, "the entry stays for late packets");
+    // A late retransmission within the linger is ignored, not a new midstream flow.
+    e.process(LinkType::Ethernet, &c.c_at(0, REQ, 0), 5 * SEC);
+    assert_eq!(e.stats().flows.created, 1);
+    assert_eq!(e.stats().tcp.after_end_bytes, REQ.len() as u64);
+    // Past CLOSED_LINGER (well before tcp.timeout) the entry is gone, not counted as a timeout.
+    assert!(CLOSED_LINGER < e.cfg.tcp.timeout);
+    e.advance(SEC + CLOSED_LINGER + SEC);
+    assert_eq!(e.flow_count(), 0);
+    let st = e.stats();
+    assert_eq!((st.flows.closed_removed, st.flows.timed_out), (1, 0));
+    // A flow that ended and was replaced in the same slot is not removed by the old entry.
+    let (mut e, _log) = engine();
+    let mut a = Conn::new(40000, 80, 1000, 5000);
+    a.handshake(&mut e, SEC);
+    a.c_send(&mut e, REQ, 0, SEC);
+    a.c_send(&mut e, b"", RST, SEC);
+    assert_eq!(e.stats().flows.ended_rst, 1);
+    let mut b = Conn::new(40000, 80, 9000, 7000);
+    b.handshake(&mut e, 2 * SEC);
+    b.c_send(&mut e, REQ, 0, 2 * SEC);
+    e.advance(3 * SEC + CLOSED_LINGER);
+    assert_eq!(
+        e.flow_count(),
+        1,
+        "the new connection on the same tuple lives on"
+    );
+    assert_eq!(e.stats().flows.closed_removed, 0);
+}
+
+#[test]
 fn eviction_past_max_flows() {
     let mut cfg = EngineConfig::default();
     cfg.tcp.max_flows = 2;
