@@ -26,6 +26,10 @@ counters! {
         reused,
         /// Entries of ended connections removed after `CLOSED_LINGER` (not counted as timed out).
         closed_removed,
+        /// Packet time jumped forward by more than a minute and the next packet confirmed it.
+        clock_jumps,
+        /// A packet's time was over a minute ahead of the others: not believed (yet).
+        clock_jumps_held,
         /// Flows currently tracked (gauge).
         active,
     }

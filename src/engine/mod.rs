@@ -119,7 +119,15 @@ pub struct Engine {
     /// Flows that ended (FIN both ways, RST): (slot, flow id, packet time of the end). Their
     /// entries stay only [`CLOSED_LINGER`] to absorb late packets, not the idle timeout.
     closed: std::collections::VecDeque<(u32, u64, Nanos)>,
+    /// The last packet jumped packet time forward by more than [`MAX_UNCONFIRMED_JUMP`] and
+    /// was not believed yet.
+    jump_pending: bool,
 }
+
+/// A single packet whose time is further ahead than this does not move packet time (one bogus
+/// timestamp would otherwise time out every live flow); the next packet that is as far ahead
+/// confirms the jump (a capture that really resumes later).
+pub const MAX_UNCONFIRMED_JUMP: Nanos = 60 * NANOS_PER_SEC;
 
 /// How long the entry of an ended connection stays (packet time): late retransmissions and
 /// ACKs are ignored, a new SYN starts a new flow. Bounded by `tcp.timeout`.
@@ -423,12 +431,13 @@ impl Engine {
             ooo_used: 0,
             next_check: 0,
             closed: std::collections::VecDeque::new(),
+            jump_pending: false,
         }
     }
 
     /// Handles one captured frame of link type `lt` seen at packet time `ts`.
     pub fn process(&mut self, lt: LinkType, frame: &[u8], ts: Nanos) {
-        self.now = self.now.max(ts);
+        self.clock(ts);
         self.stats.decode.packets += 1;
         self.stats.decode.bytes += frame.len() as u64;
         if let Some(p) = decode::decode(lt, frame, &mut self.stats.decode) {
@@ -629,6 +638,23 @@ impl Engine {
                 self.flows.remove(i);
                 self.stats.flows.closed_removed += 1;
             }
+        }
+    }
+
+    /// Moves packet time to `ts` (never back; a far jump forward only once confirmed).
+    fn clock(&mut self, ts: Nanos) {
+        if self.now != 0 && ts > self.now.saturating_add(MAX_UNCONFIRMED_JUMP) {
+            if self.jump_pending {
+                self.jump_pending = false;
+                self.now = ts;
+                self.stats.flows.clock_jumps += 1;
+            } else {
+                self.jump_pending = true;
+                self.stats.flows.clock_jumps_held += 1;
+            }
+        } else {
+            self.jump_pending = false;
+            self.now = self.now.max(ts);
         }
     }
 

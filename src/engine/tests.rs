@@ -772,6 +772,40 @@ fn ended_connection_entry_lingers_then_goes() {
 }
 
 #[test]
+fn one_packet_from_the_future_does_not_time_out_live_flows() {
+    let (mut e, log) = engine();
+    let mut c = Conn::new(40000, 80, 1000, 5000);
+    c.handshake(&mut e, SEC);
+    c.c_send(&mut e, REQ, 0, SEC);
+    // One packet of another flow stamped four years ahead, then the capture goes on.
+    let future = SEC + 4 * 365 * 86_400 * SEC;
+    e.process(
+        LinkType::Ethernet,
+        &f4(C, 40001, S, 80, 7000, 0, SYN, b""),
+        future,
+    );
+    c.s_send(&mut e, RESP, 0, 2 * SEC);
+    c.c_send(&mut e, b"", FIN, 2 * SEC);
+    c.s_send(&mut e, b"", FIN, 2 * SEC);
+    let st = e.stats();
+    assert_eq!((st.flows.timed_out, st.flows.clock_jumps), (0, 0));
+    assert!(st.flows.clock_jumps_held >= 1);
+    assert_eq!(bytes(&log, Dir::ToClient), RESP);
+    assert!(ends(&log).contains(&Ev::Finish(StreamEnd::Fin)));
+    assert!(!ends(&log).contains(&Ev::Finish(StreamEnd::Timeout)));
+    // A capture that really resumes later: the second packet confirms, idle flows time out.
+    let (mut e, log) = engine();
+    let mut c = Conn::new(40000, 80, 1000, 5000);
+    c.handshake(&mut e, SEC);
+    c.c_send(&mut e, REQ, 0, SEC);
+    let mut d = Conn::new(40001, 80, 7000, 9000);
+    d.handshake(&mut e, 1000 * SEC);
+    let st = e.stats();
+    assert_eq!((st.flows.clock_jumps, st.flows.timed_out), (1, 1));
+    assert!(ends(&log).contains(&Ev::Finish(StreamEnd::Timeout)));
+}
+
+#[test]
 fn eviction_past_max_flows() {
     let mut cfg = EngineConfig::default();
     cfg.tcp.max_flows = 2;
