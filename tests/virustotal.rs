@@ -47,6 +47,15 @@ fn fast() -> VtTuning {
 }
 
 /// Polls until `n` verdicts arrived (or 15 s passed).
+/// A client of `srv` with the fast tuning and a fresh cache (kept while the TempDir lives).
+fn client(srv: &VtServer) -> (VirusTotal, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let vt = VirusTotal::new_with(&cfg(&srv.url(), &dir.path().join("c")), fast())
+        .unwrap()
+        .unwrap();
+    (vt, dir)
+}
+
 fn wait_for(vt: &mut VirusTotal, n: usize) -> Vec<([u8; 32], Verdict)> {
     let end = Instant::now() + Duration::from_secs(15);
     let mut out = Vec::new();
@@ -131,10 +140,7 @@ fn quota_429_backs_off_then_succeeds() {
         }),
         KEY,
     );
-    let dir = tempfile::tempdir().unwrap();
-    let mut vt = VirusTotal::new_with(&cfg(&srv.url(), &dir.path().join("c")), fast())
-        .unwrap()
-        .unwrap();
+    let (mut vt, _dir) = client(&srv);
     vt.request(&h(1));
     vt.request(&h(2));
     let got = wait_for(&mut vt, 2);
@@ -316,10 +322,7 @@ fn newest_request_is_asked_first() {
         }),
         KEY,
     );
-    let dir = tempfile::tempdir().unwrap();
-    let mut vt = VirusTotal::new_with(&cfg(&srv.url(), &dir.path().join("c")), fast())
-        .unwrap()
-        .unwrap();
+    let (mut vt, _dir) = client(&srv);
     vt.request(&h(1));
     // h(1) is in flight (the server is slow) while the others queue up.
     std::thread::sleep(Duration::from_millis(250));
@@ -355,10 +358,7 @@ fn drain_finishes_the_queue() {
         serde_json::json!({ EICAR: {"kind": "malicious", "malicious": 50} }),
         KEY,
     );
-    let dir = tempfile::tempdir().unwrap();
-    let mut vt = VirusTotal::new_with(&cfg(&srv.url(), &dir.path().join("c")), fast())
-        .unwrap()
-        .unwrap();
+    let (mut vt, _dir) = client(&srv);
     vt.request(&eicar());
     for i in 1..=5 {
         vt.request(&h(i));

@@ -294,7 +294,7 @@ impl Control {
         if pending {
             self.add_pending(ev, logged);
         } else if r < rank::MALICIOUS {
-            self.discard_parked(&ev.sha256);
+            self.discard_parked(&ev);
         }
     }
 
@@ -348,7 +348,7 @@ impl Control {
             }
             self.correlate_file(&p.ev, r);
             if r < rank::MALICIOUS {
-                self.discard_parked(&p.ev.sha256);
+                self.discard_parked(&p.ev);
             }
         }
     }
@@ -419,12 +419,17 @@ impl Control {
 
     /// `files.store.which: malicious`: a file whose verdict is in and below rank 100 leaves the
     /// store's pending area (a file still waiting for VirusTotal at exit stays parked).
-    fn discard_parked(&mut self, sha256: &[u8; 32]) {
+    fn discard_parked(&mut self, ev: &FileEvent) {
         let st = &self.cfg.files.store;
-        if !st.enabled || st.which != StoreWhich::Malicious {
+        // Only dangerous files not already in the store were parked (files::store::finish).
+        if !st.enabled
+            || st.which != StoreWhich::Malicious
+            || !ev.category.is_dangerous()
+            || ev.stored
+        {
             return;
         }
-        match crate::files::store::discard_pending(&st.dir, sha256) {
+        match crate::files::store::discard_pending(&st.dir, &ev.sha256) {
             Ok(true) => self.stats.store_discarded += 1,
             Ok(false) => {}
             Err(_) => self.stats.store_discard_errors += 1,

@@ -544,6 +544,11 @@ impl Engine {
             }
         }
         self.closed.push_back((idx, fid, now));
+        // Entries of flows already gone (reused tuple, eviction) wait for their time too: cap
+        // the queue at the table's size by ending the oldest lingers early.
+        if self.closed.len() > self.cfg.tcp.max_flows as usize {
+            self.pop_closed();
+        }
     }
 
     fn create(&mut self, key: FlowKey, s: SocketAddr, d: SocketAddr, t: &TcpSeg, ts: Nanos) -> u32 {
@@ -628,16 +633,22 @@ impl Engine {
             self.flows.remove(o);
         }
         let linger = CLOSED_LINGER.min(timeout);
-        while let Some(&(i, id, at)) = self.closed.front() {
-            if at.saturating_add(linger) > self.now {
-                break;
+        if let Some(until) = self.now.checked_sub(linger) {
+            while self.closed.front().is_some_and(|&(_, _, at)| at <= until) {
+                self.pop_closed();
             }
-            self.closed.pop_front();
-            // The slot may hold another flow by now (removed and reused): only the same one.
-            if self.flows.get(i).is_some_and(|f| f.closed && f.id == id) {
-                self.flows.remove(i);
-                self.stats.flows.closed_removed += 1;
-            }
+        }
+    }
+
+    /// Removes the oldest ended connection's entry, if its slot still holds that flow (it may
+    /// have been removed and the slot reused since).
+    fn pop_closed(&mut self) {
+        let Some((i, id, _)) = self.closed.pop_front() else {
+            return;
+        };
+        if self.flows.get(i).is_some_and(|f| f.closed && f.id == id) {
+            self.flows.remove(i);
+            self.stats.flows.closed_removed += 1;
         }
     }
 
@@ -698,6 +709,11 @@ impl Engine {
     /// Flows tracked (including recently finished ones kept to ignore their late packets).
     pub fn flow_count(&self) -> usize {
         self.flows.len()
+    }
+
+    /// Ended connections waiting out [`CLOSED_LINGER`] (bounded by `tcp.max_flows`).
+    pub fn lingering(&self) -> usize {
+        self.closed.len()
     }
 
     /// A snapshot of every counter.

@@ -769,6 +769,19 @@ fn ended_connection_entry_lingers_then_goes() {
         "the new connection on the same tuple lives on"
     );
     assert_eq!(e.stats().flows.closed_removed, 0);
+    // Many short connections within the linger: the queue stays within the table's size.
+    let mut cfg = EngineConfig::default();
+    cfg.tcp.max_flows = 4;
+    let (mut e, _log) = engine_with(cfg);
+    for port in 40000..40020u16 {
+        let mut c = Conn::new(port, 80, 1000, 5000);
+        c.handshake(&mut e, SEC);
+        c.c_send(&mut e, REQ, 0, SEC);
+        c.c_send(&mut e, b"", RST, SEC);
+        assert!(e.lingering() <= 4, "{}", e.lingering());
+        assert!(e.flow_count() <= 4);
+    }
+    assert_eq!(e.stats().flows.ended_rst, 20);
 }
 
 #[test]

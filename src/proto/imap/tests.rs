@@ -1,7 +1,7 @@
 //! Unit tests of the IMAP parser, driven with a real `FileSink`.
 
 use super::*;
-use crate::files::{FileEvent, FileSink, FileSinkConfig, FileState};
+use crate::files::{FileEvent, FileState};
 use crate::proto::ProtoStats;
 use Dir::{ToClient as S, ToServer as C};
 
@@ -137,29 +137,15 @@ fn starttls_and_idle() {
 
 #[test]
 fn gap_inside_literal() {
-    let mut sink = FileSink::new(FileSinkConfig::default());
-    let mut stats = ProtoStats::default();
     let mut p = ImapParser::new(&ProtoConfig::default());
-    let mut cx = StreamCtx {
-        flow_id: 9,
-        client: "10.1.1.1:51000".parse().unwrap(),
-        server: "203.0.113.9:143".parse().unwrap(),
-        ts: 0,
-        files: &mut sink,
-        stats: &mut stats,
-    };
-    p.data(
-        &mut cx,
-        S,
-        b"* 1 FETCH (RFC822 {40}\r\nSubject: g\r\n\r\nabc",
-    );
-    p.gap(&mut cx, S, 10);
-    p.data(&mut cx, S, b"0123456789012)\r\n");
-    let lit2 = lit("* 2 FETCH (RFC822 ", b"Subject: h\r\n\r\nok", ")\r\n");
-    p.data(&mut cx, S, &lit2);
-    p.finish(&mut cx, StreamEnd::Fin);
-    let mut ev = Vec::new();
-    sink.take_events(&mut ev);
+    let (ev, _) = crate::proto::testkit::with_ctx((9, "10.1.1.1:51000", "203.0.113.9:143"), |cx| {
+        p.data(cx, S, b"* 1 FETCH (RFC822 {40}\r\nSubject: g\r\n\r\nabc");
+        p.gap(cx, S, 10);
+        p.data(cx, S, b"0123456789012)\r\n");
+        let lit2 = lit("* 2 FETCH (RFC822 ", b"Subject: h\r\n\r\nok", ")\r\n");
+        p.data(cx, S, &lit2);
+        p.finish(cx, StreamEnd::Fin);
+    });
     assert_eq!(ev.len(), 2, "{ev:#?}");
     assert!(ev[0].gaps);
     assert_eq!(ev[0].state, FileState::Truncated);

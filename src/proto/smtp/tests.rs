@@ -1,7 +1,7 @@
 //! Unit tests of the SMTP parser, driven with a real `FileSink`.
 
 use super::*;
-use crate::files::{FileEvent, FileSink, FileSinkConfig, FileState};
+use crate::files::{FileEvent, FileState};
 use crate::proto::ProtoStats;
 
 use crate::proto::testkit::sha;
@@ -199,31 +199,21 @@ fn rset_and_long_lines_bounded() {
 
 #[test]
 fn gap_in_data_truncates_and_resyncs() {
-    let mut sink = FileSink::new(FileSinkConfig::default());
-    let mut stats = ProtoStats::default();
     let mut p = SmtpParser::new(&ProtoConfig::default());
-    let mut cx = StreamCtx {
-        flow_id: 7,
-        client: "10.0.0.1:40000".parse().unwrap(),
-        server: "192.0.2.1:25".parse().unwrap(),
-        ts: 0,
-        files: &mut sink,
-        stats: &mut stats,
-    };
-    p.data(
-        &mut cx,
-        C,
-        b"MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\nSubject: g\r\n\r\nabc",
-    );
-    p.gap(&mut cx, C, 100);
-    p.data(
-        &mut cx,
-        C,
-        b"def\r\n.\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\nSubject: h\r\n\r\nok\r\n.\r\n",
-    );
-    p.finish(&mut cx, StreamEnd::Fin);
-    let mut ev = Vec::new();
-    sink.take_events(&mut ev);
+    let (ev, _) = crate::proto::testkit::with_ctx((7, "10.0.0.1:40000", "192.0.2.1:25"), |cx| {
+        p.data(
+            cx,
+            C,
+            b"MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\nSubject: g\r\n\r\nabc",
+        );
+        p.gap(cx, C, 100);
+        p.data(
+            cx,
+            C,
+            b"def\r\n.\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\nSubject: h\r\n\r\nok\r\n.\r\n",
+        );
+        p.finish(cx, StreamEnd::Fin);
+    });
     assert_eq!(ev.len(), 2);
     assert!(ev[0].gaps);
     assert_eq!(ev[0].state, FileState::Truncated);
@@ -233,26 +223,16 @@ fn gap_in_data_truncates_and_resyncs() {
 
 #[test]
 fn gap_in_commands_keeps_reply_matching() {
-    let mut sink = FileSink::new(FileSinkConfig::default());
-    let mut stats = ProtoStats::default();
     let mut p = SmtpParser::new(&ProtoConfig::default());
-    let mut cx = StreamCtx {
-        flow_id: 7,
-        client: "10.0.0.1:40000".parse().unwrap(),
-        server: "192.0.2.1:25".parse().unwrap(),
-        ts: 0,
-        files: &mut sink,
-        stats: &mut stats,
-    };
-    p.data(&mut cx, S, b"220 mx\r\n");
-    p.data(&mut cx, C, b"MAIL FROM:<a@x>\r\nRC");
-    p.gap(&mut cx, C, 20);
-    p.data(&mut cx, C, b"y>\r\nRCPT TO:<c@y>\r\nDATA\r\n");
-    p.data(&mut cx, S, b"250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n");
-    p.data(&mut cx, C, b"Subject: g\r\n\r\nhello\r\n.\r\n");
-    p.finish(&mut cx, StreamEnd::Fin);
-    let mut ev = Vec::new();
-    sink.take_events(&mut ev);
+    let (ev, _) = crate::proto::testkit::with_ctx((7, "10.0.0.1:40000", "192.0.2.1:25"), |cx| {
+        p.data(cx, S, b"220 mx\r\n");
+        p.data(cx, C, b"MAIL FROM:<a@x>\r\nRC");
+        p.gap(cx, C, 20);
+        p.data(cx, C, b"y>\r\nRCPT TO:<c@y>\r\nDATA\r\n");
+        p.data(cx, S, b"250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n");
+        p.data(cx, C, b"Subject: g\r\n\r\nhello\r\n.\r\n");
+        p.finish(cx, StreamEnd::Fin);
+    });
     assert_eq!(ev.len(), 1);
     assert_eq!(ev[0].sha256, sha(b"hello\r\n"));
     assert_eq!(ev[0].state, FileState::Closed);
