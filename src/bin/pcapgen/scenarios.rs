@@ -995,6 +995,22 @@ fn mail_text(r: &mut Rng) -> Vec<u8> {
     t
 }
 
+/// A POP3 `+OK` multi-line reply carrying message `m`: dot-stuffed, then the final dot.
+fn pop3_message(m: &[u8]) -> Vec<u8> {
+    let mut d = format!("+OK {} octets\r\n", m.len()).into_bytes();
+    d.extend(dot_stuff(m));
+    d.extend_from_slice(b".\r\n");
+    d
+}
+
+/// An IMAP response holding a literal: `head{N}\r\n`, the `data`, then `tail`.
+fn imap_literal(head: &str, data: &[u8], tail: &[u8]) -> Vec<u8> {
+    let mut d = format!("{head}{{{}}}\r\n", data.len()).into_bytes();
+    d.extend_from_slice(data);
+    d.extend_from_slice(tail);
+    d
+}
+
 fn dot_stuff(m: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(m.len() + 64);
     let mut bol = true;
@@ -1714,10 +1730,7 @@ fn mail_captures(v: &mut Vec<Capture>) {
         c.send(S2C, b"-ERR no such message\r\n");
         for (i, m) in [&m1, &m2].iter().enumerate() {
             c.send(C2S, format!("RETR {}\r\n", i + 1).as_bytes());
-            let mut d = format!("+OK {} octets\r\n", m.len()).into_bytes();
-            d.extend(dot_stuff(m));
-            d.extend_from_slice(b".\r\n");
-            c.send(S2C, &d);
+            c.send(S2C, &pop3_message(m));
         }
         c.send(C2S, b"QUIT\r\n");
         c.send(S2C, b"+OK bye\r\n");
@@ -1835,17 +1848,25 @@ fn mail_captures(v: &mut Vec<Capture>) {
             b"* 2 EXISTS\r\n* 0 RECENT\r\na2 OK [READ-WRITE] SELECT completed\r\n",
         );
         c.send(C2S, b"a3 FETCH 1 BODY[]\r\n");
-        let mut d = format!("* 1 FETCH (BODY[] {{{}}}\r\n", m1.len()).into_bytes();
-        d.extend_from_slice(&m1);
-        d.extend_from_slice(b" FLAGS (\\Seen))\r\na3 OK FETCH completed\r\n");
-        c.send(S2C, &d);
+        c.send(
+            S2C,
+            &imap_literal(
+                "* 1 FETCH (BODY[] ",
+                &m1,
+                b" FLAGS (\\Seen))\r\na3 OK FETCH completed\r\n",
+            ),
+        );
         c.send(C2S, b"a4 FETCH 2 (BODYSTRUCTURE)\r\n");
         c.send(S2C, format!("* 2 FETCH (BODYSTRUCTURE ((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 12 1 NIL NIL NIL NIL)(\"APPLICATION\" \"OCTET-STREAM\" (\"NAME\" \"update.exe\") NIL NIL \"BASE64\" {} NIL (\"ATTACHMENT\" (\"FILENAME\" \"update.exe\")) NIL NIL) \"MIXED\" (\"BOUNDARY\" \"imap-b2\") NIL NIL NIL))\r\na4 OK FETCH completed\r\n", enc2.len()).as_bytes());
         c.send(C2S, b"a5 FETCH 2 BODY[2]\r\n");
-        let mut d = format!("* 2 FETCH (BODY[2] {{{}}}\r\n", enc2.len()).into_bytes();
-        d.extend_from_slice(&enc2);
-        d.extend_from_slice(b")\r\na5 OK FETCH completed\r\n");
-        c.send(S2C, &d);
+        c.send(
+            S2C,
+            &imap_literal(
+                "* 2 FETCH (BODY[2] ",
+                &enc2,
+                b")\r\na5 OK FETCH completed\r\n",
+            ),
+        );
         c.send(C2S, b"a6 LOGOUT\r\n");
         c.send(S2C, b"* BYE\r\na6 OK LOGOUT completed\r\n");
         c.close(C2S);
@@ -1984,10 +2005,14 @@ fn imap_extra(v: &mut Vec<Capture>) {
         c.send(C2S, b"DONE\r\n");
         c.send(S2C, b"a3 OK IDLE terminated\r\n");
         c.send(C2S, b"a4 UID FETCH 3 (UID BODY.PEEK[])\r\n");
-        let mut d = format!("* 3 FETCH (UID 77 BODY[] {{{}}}\r\n", m1.len()).into_bytes();
-        d.extend_from_slice(&m1);
-        d.extend_from_slice(b")\r\na4 OK UID FETCH completed\r\n");
-        c.send(S2C, &d);
+        c.send(
+            S2C,
+            &imap_literal(
+                "* 3 FETCH (UID 77 BODY[] ",
+                &m1,
+                b")\r\na4 OK UID FETCH completed\r\n",
+            ),
+        );
         let mut a = format!("a5 APPEND Drafts {{{}+}}\r\n", m2.len()).into_bytes();
         a.extend_from_slice(&m2);
         a.extend_from_slice(b"\r\n");
@@ -2173,10 +2198,7 @@ pub fn bigmail(attachment: usize) -> Capture {
     );
     c.send(S2C, b"+OK POP3 server ready\r\n");
     c.send(C2S, b"RETR 1\r\n");
-    let mut d = format!("+OK {} octets\r\n", m.len()).into_bytes();
-    d.extend(dot_stuff(&m));
-    d.extend_from_slice(b".\r\n");
-    c.send(S2C, &d);
+    c.send(S2C, &pop3_message(&m));
     c.send(C2S, b"QUIT\r\n");
     c.send(S2C, b"+OK bye\r\n");
     c.close(C2S);
@@ -2191,10 +2213,10 @@ pub fn bigmail(attachment: usize) -> Capture {
     c.send(C2S, b"a1 SELECT INBOX\r\n");
     c.send(S2C, b"* 1 EXISTS\r\na1 OK SELECT completed\r\n");
     c.send(C2S, b"a2 FETCH 1 BODY[]\r\n");
-    let mut d = format!("* 1 FETCH (BODY[] {{{}}}\r\n", m.len()).into_bytes();
-    d.extend_from_slice(&m);
-    d.extend_from_slice(b")\r\na2 OK FETCH completed\r\n");
-    c.send(S2C, &d);
+    c.send(
+        S2C,
+        &imap_literal("* 1 FETCH (BODY[] ", &m, b")\r\na2 OK FETCH completed\r\n"),
+    );
     c.send(C2S, b"a3 LOGOUT\r\n");
     c.send(S2C, b"* BYE\r\na3 OK LOGOUT completed\r\n");
     c.close(C2S);
